@@ -1,0 +1,256 @@
+"""`SdkBrevoGateway`: the `BrevoGateway` port over the official SDK, with our own counting,
+budgeting, retrying and error mapping around every call.
+
+Every SDK call goes through `with_raw_response`, because the rate-limit and `Date` headers are
+only on the raw response, and the records handed back are the response's own JSON, so fields the
+SDK's models do not know survive untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+import brevo
+import httpx
+
+from brevo_sync.adapters.brevo.budget import RequestBudget
+from brevo_sync.adapters.brevo.calls import BrevoCaller
+from brevo_sync.adapters.brevo.errors import BrevoOutcomeUnknown
+from brevo_sync.adapters.brevo.headers import parse_http_date
+from brevo_sync.adapters.brevo.retry import RetryPolicy
+from brevo_sync.errors import BrevoError
+from brevo_sync.service.ports import BudgetSnapshot, DealPage, RawRecord, RequestCounter
+
+# The SDK leaves a field out of a request body only when it is its OMIT sentinel (`...`);
+# None would be sent as JSON null, and a null `linkedContactsIds` on PATCH empties the list.
+_OMIT: Any = ...
+
+
+def format_since(moment: datetime) -> str:
+    """`modifiedSince` as Brevo wants it: UTC `YYYY-MM-DDTHH:mm:ss.SSSZ`.
+
+    A naive datetime is taken as UTC (SQLite hands stored UTC times back naive). Sub-millisecond
+    digits are dropped, which moves the bound earlier and can only add overlap, never skip."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
+    )
+
+
+class SdkBrevoGateway:
+    """Implements `brevo_sync.service.ports.BrevoGateway` (plus the deal writes).
+
+    Each call: wait for the budget if needed, count the attempt, send, read the rate-limit
+    headers (errors too), retry what is safe to retry, and map the final failure to
+    `brevo_sync.errors`."""
+
+    def __init__(
+        self,
+        *,
+        sdk: brevo.Brevo,
+        http_client: httpx.Client,
+        api_key: str,
+        budget: RequestBudget,
+        retry: RetryPolicy,
+        logger: Any | None = None,
+    ) -> None:
+        self._sdk = sdk
+        self._http = http_client
+        self._budget = budget
+        self._requests = RequestCounter()
+        self._caller = BrevoCaller(
+            budget=budget, retry=retry, requests=self._requests, api_key=api_key, logger=logger
+        )
+
+    # -- port properties -------------------------------------------------------------------
+
+    @property
+    def requests(self) -> RequestCounter:
+        return self._requests
+
+    @property
+    def budget(self) -> BudgetSnapshot:
+        """The CRM window (every call of this gateway is in that bucket)."""
+        return self._budget.snapshot()
+
+    @property
+    def request_budget(self) -> RequestBudget:
+        return self._budget
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def list_deals(self, *, modified_since: datetime | None, offset: int, limit: int) -> DealPage:
+        since = format_since(modified_since) if modified_since is not None else None
+        raw = self._sdk.deals.with_raw_response
+        # sort=asc and no sortBy: ascending creation order, which an edit does not reorder.
+        response = self._caller.call(
+            "GET",
+            "/crm/deals",
+            lambda: raw.get_all_deals(modified_since=since, offset=offset, limit=limit, sort="asc"),
+        )
+        body = self._json_dict(response, "GET /crm/deals")
+        items = body.get("items")
+        if items is None:  # an empty result may come back as `{}`
+            items = []
+        elif not isinstance(items, list):
+            raise BrevoError(
+                f"GET /crm/deals: HTTP {response.status_code} with `items` that is not a list",
+                status=response.status_code,
+                endpoint="GET /crm/deals",
+            )
+        return DealPage(items=items, server_time=parse_http_date(response.headers.get("date")))
+
+    def get_deal(self, deal_id: str) -> RawRecord:
+        raw = self._sdk.deals.with_raw_response
+        response = self._caller.call(
+            "GET", "/crm/deals/{id}", lambda: raw.get_a_deal(deal_id), path=f"/crm/deals/{deal_id}"
+        )
+        return self._json_dict(response, "GET /crm/deals/{id}")
+
+    def list_pipelines(self) -> list[RawRecord]:
+        raw = self._sdk.deals.with_raw_response
+        response = self._caller.call("GET", "/crm/pipeline/details/all", raw.get_all_pipelines)
+        return self._json_list(response, "GET /crm/pipeline/details/all")
+
+    def list_deal_attributes(self) -> list[RawRecord]:
+        raw = self._sdk.deals.with_raw_response
+        response = self._caller.call("GET", "/crm/attributes/deals", raw.get_deal_attributes)
+        return self._json_list(response, "GET /crm/attributes/deals")
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def create_deal(
+        self,
+        *,
+        name: str,
+        attributes: Mapping[str, Any] | None = None,
+        linked_contacts_ids: Sequence[int] | None = None,
+        linked_companies_ids: Sequence[str] | None = None,
+    ) -> str:
+        """Create a deal and return its id.
+
+        Never repeated after Brevo may have received it: a 5xx, read timeout or dropped
+        connection raises `BrevoOutcomeUnknown` (`outcome_unknown=True`) at once."""
+        raw = self._sdk.deals.with_raw_response
+        response = self._caller.call(
+            "POST",
+            "/crm/deals",
+            lambda: raw.create_a_deal(
+                name=name,
+                attributes=dict(attributes) if attributes is not None else _OMIT,
+                linked_contacts_ids=list(linked_contacts_ids)
+                if linked_contacts_ids is not None
+                else _OMIT,
+                linked_companies_ids=list(linked_companies_ids)
+                if linked_companies_ids is not None
+                else _OMIT,
+            ),
+        )
+        try:
+            body = response.json()
+            deal_id = body.get("id") if isinstance(body, dict) else None
+        except ValueError:
+            deal_id = None
+        if deal_id is None or deal_id == "":
+            raise BrevoOutcomeUnknown(
+                f"POST /crm/deals: HTTP {response.status_code} without the new deal's id; "
+                "the deal was probably created",
+                status=response.status_code,
+                endpoint="POST /crm/deals",
+            )
+        return str(deal_id)
+
+    def update_deal(
+        self,
+        deal_id: str,
+        *,
+        attributes: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        linked_contacts_ids: Sequence[int] | None = None,
+        linked_companies_ids: Sequence[str] | None = None,
+    ) -> None:
+        """PATCH the given fields (None means "leave as is"; the linked id lists, when given,
+        replace Brevo's). With nothing to change no request is spent."""
+        fields: dict[str, Any] = {}
+        if attributes is not None:
+            fields["attributes"] = dict(attributes)
+        if name is not None:
+            fields["name"] = name
+        if linked_contacts_ids is not None:
+            fields["linked_contacts_ids"] = list(linked_contacts_ids)
+        if linked_companies_ids is not None:
+            fields["linked_companies_ids"] = list(linked_companies_ids)
+        if not fields:
+            return
+        raw = self._sdk.deals.with_raw_response
+        self._caller.call(
+            "PATCH",
+            "/crm/deals/{id}",
+            lambda: raw.update_a_deal(deal_id, **fields),
+            path=f"/crm/deals/{deal_id}",
+        )
+
+    def delete_deal(self, deal_id: str) -> None:
+        """DELETE a deal. A retried DELETE whose first attempt went through ends in
+        BrevoNotFound: callers that only want the deal gone should treat that as done."""
+        raw = self._sdk.deals.with_raw_response
+        self._caller.call(
+            "DELETE",
+            "/crm/deals/{id}",
+            lambda: raw.delete_a_deal(deal_id),
+            path=f"/crm/deals/{deal_id}",
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SdkBrevoGateway:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @staticmethod
+    def _json(response: httpx.Response, endpoint: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise BrevoError(
+                f"{endpoint}: HTTP {response.status_code} with a body that is not JSON",
+                status=response.status_code,
+                endpoint=endpoint,
+            ) from None
+
+    def _json_dict(self, response: httpx.Response, endpoint: str) -> dict[str, Any]:
+        body = self._json(response, endpoint)
+        if not isinstance(body, dict):
+            raise self._shape_error(response, endpoint, body, "an object")
+        return body
+
+    def _json_list(self, response: httpx.Response, endpoint: str) -> list[RawRecord]:
+        body = self._json(response, endpoint)
+        if not isinstance(body, list):
+            raise self._shape_error(response, endpoint, body, "a list")
+        return body
+
+    @staticmethod
+    def _shape_error(
+        response: httpx.Response, endpoint: str, body: object, expected: str
+    ) -> BrevoError:
+        return BrevoError(
+            f"{endpoint}: HTTP {response.status_code} with a {type(body).__name__} "
+            f"where {expected} was expected",
+            status=response.status_code,
+            endpoint=endpoint,
+        )

@@ -1,0 +1,44 @@
+"""Database engines for the mirror: SQLite (embedded default, WAL) and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from brevo_sync.errors import ConfigError
+
+# A writer waits this long for another connection's lock instead of failing at once.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    # WAL lets readers (status, deals list) run while a pull writes; NORMAL is durable at
+    # every checkpoint and loses at most the last transactions on power loss, never corrupts.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def create_mirror_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`, configured for the mirror's access pattern."""
+    try:
+        if url.startswith("sqlite"):
+            engine = sa.create_engine(url, **kwargs)
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        raise ConfigError(f"BREVO_SYNC_DATABASE_URL: cannot use {_redact(url)}: {exc}") from None
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<unparseable URL>"

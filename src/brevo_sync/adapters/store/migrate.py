@@ -1,0 +1,70 @@
+"""Schema migrations through Alembic, callable from code (`brevo-sync db upgrade`).
+
+Other commands call `ensure_schema`: an empty database is upgraded on the spot, so the
+first `pull` or `demo` just works; a database at an older revision is not touched behind the
+operator's back (another worker may still run the old code) and asks for `db upgrade`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+from brevo_sync.errors import StoreError
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def _config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config(sa.create_engine("sqlite://"))).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
+    """Upgrade to `revision`; returns (revision before, revision after)."""
+    before = current_revision(engine)
+    config = _config(engine)
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+    except sa.exc.SQLAlchemyError as exc:
+        raise StoreError(f"database upgrade failed: {exc.__class__.__name__}: {exc}") from exc
+    return before, current_revision(engine) or ""
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the schema in an empty database; refuse to run on an outdated one."""
+    try:
+        current = current_revision(engine)
+    except sa.exc.OperationalError as exc:
+        raise StoreError(f"cannot open the mirror database: {exc.orig}") from exc
+    head = head_revision()
+    if current == head:
+        return
+    if current is None and not sa.inspect(engine).get_table_names():
+        upgrade(engine)
+        return
+    raise StoreError(
+        f"the mirror database is at revision {current or 'unknown'}, this version needs "
+        f"{head}: run `brevo-sync db upgrade`"
+    )

@@ -1,0 +1,310 @@
+"""The mirror's write side for pulls (`MirrorStore`), on SQLAlchemy Core.
+
+Every public method is one transaction. `commit_page` is the hot path of a pull: one SELECT
+of the page's ids, one multi-row upsert, one insert of stage moves, one state update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from brevo_sync.adapters.store.tables import (
+    deal_attributes,
+    deals,
+    pipelines,
+    quarantine,
+    runs,
+    stage_history,
+    stages,
+    sync_state,
+)
+from brevo_sync.adapters.store.upsert import upsert
+from brevo_sync.domain.deal import Deal, DealAttribute, Pipeline
+from brevo_sync.service.ports import (
+    BudgetSnapshot,
+    PageOutcome,
+    Quarantined,
+    RunPosition,
+    SyncState,
+)
+
+DEALS = "deals"
+
+
+def deal_row(deal: Deal, now: datetime) -> dict[str, Any]:
+    return {
+        "id": deal.id,
+        "name": deal.name,
+        "pipeline_id": deal.pipeline_id,
+        "stage_id": deal.stage_id,
+        "owner": deal.owner,
+        "amount": float(deal.amount) if deal.amount is not None else None,
+        "currency": deal.currency,
+        "close_date": deal.close_date,
+        "created_at": deal.created_at,
+        "updated_at": deal.updated_at,
+        "stage_updated_at": deal.stage_updated_at,
+        "last_activity_at": deal.last_activity_at,
+        "attributes": deal.attributes,
+        "contact_ids": list(deal.contact_ids),
+        "company_ids": list(deal.company_ids),
+        "pulled_at": now,
+        "deleted_at": None,
+    }
+
+
+def _is_unchanged(known: sa.Row[Any] | None, deal: Deal) -> bool:
+    """Already mirrored at this version (or newer): overlap re-reads write nothing."""
+    if known is None or known.deleted_at is not None or deal.updated_at is None:
+        return False
+    return known.updated_at is not None and known.updated_at >= deal.updated_at
+
+
+def _newest_per_id(batch: Sequence[Deal]) -> list[Deal]:
+    """One record per id (the newest): a page can repeat a deal when the list moved."""
+    newest: dict[str, Deal] = {}
+    for deal in batch:
+        seen = newest.get(deal.id)
+        if seen is None or _later(deal, seen):
+            newest[deal.id] = deal
+    return list(newest.values())
+
+
+def _later(a: Deal, b: Deal) -> bool:
+    if a.updated_at is None or b.updated_at is None:
+        return True
+    return a.updated_at >= b.updated_at
+
+
+class SqlMirror:
+    """`MirrorStore` on a SQLAlchemy engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- state ---------------------------------------------------------------------------
+    def sync_state(self) -> SyncState:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(sync_state).where(sync_state.c.resource == DEALS)).first()
+        if row is None:
+            return SyncState()
+        run = None
+        if row.run_started_at is not None:
+            run = RunPosition(
+                since=row.run_since,
+                offset=row.run_offset or 0,
+                full=bool(row.run_full),
+                started_at=row.run_started_at,
+                max_seen=row.run_max_seen,
+                server_start=row.run_server_start,
+            )
+        return SyncState(
+            cursor=row.cursor,
+            run=run,
+            last_success_at=row.last_success_at,
+            last_full_at=row.last_full_at,
+            catalog_fetched_at=row.catalog_fetched_at,
+        )
+
+    def _save_state(self, conn: Connection, state: SyncState) -> None:
+        run = state.run
+        row = {
+            "resource": DEALS,
+            "cursor": state.cursor,
+            "run_since": run.since if run else None,
+            "run_offset": run.offset if run else None,
+            "run_full": run.full if run else None,
+            "run_max_seen": run.max_seen if run else None,
+            "run_server_start": run.server_start if run else None,
+            "run_started_at": run.started_at if run else None,
+            "last_success_at": state.last_success_at,
+            "last_full_at": state.last_full_at,
+        }
+        upsert(conn, sync_state, [row], key=["resource"])
+
+    def save_budget(self, budget: BudgetSnapshot) -> None:
+        with self.engine.begin() as conn:
+            upsert(
+                conn,
+                sync_state,
+                [
+                    {
+                        "resource": DEALS,
+                        "budget_limit": budget.limit,
+                        "budget_remaining": budget.remaining,
+                        "budget_reset_at": budget.reset_at,
+                    }
+                ],
+                key=["resource"],
+            )
+
+    # -- catalogue -----------------------------------------------------------------------
+    def known_stage_ids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(sa.select(stages.c.id)).scalars())
+
+    def replace_catalog(
+        self,
+        pipeline_list: Sequence[Pipeline],
+        attributes: Sequence[DealAttribute] | None,
+        now: datetime,
+    ) -> None:
+        with self.engine.begin() as conn:
+            # Stages and pipelines that vanished from Brevo are removed: deals keep their ids,
+            # and the mirror shows the catalogue Brevo has now.
+            conn.execute(sa.delete(stages))
+            conn.execute(sa.delete(pipelines))
+            if pipeline_list:
+                conn.execute(
+                    sa.insert(pipelines),
+                    [
+                        {"id": p.id, "name": p.name, "position": p.position, "fetched_at": now}
+                        for p in pipeline_list
+                    ],
+                )
+            stage_rows = [
+                {"id": s.id, "pipeline_id": p.id, "name": s.name, "position": s.position}
+                for p in pipeline_list
+                for s in p.stages
+            ]
+            if stage_rows:
+                conn.execute(sa.insert(stages), stage_rows)
+            if attributes is not None:
+                conn.execute(sa.delete(deal_attributes))
+            if attributes:
+                conn.execute(
+                    sa.insert(deal_attributes),
+                    [
+                        {
+                            "internal_name": a.internal_name,
+                            "label": a.label,
+                            "type": a.type,
+                            "options": [list(o) for o in a.options],
+                            "is_required": a.is_required,
+                            "is_readonly": a.is_readonly,
+                            "fetched_at": now,
+                        }
+                        for a in attributes
+                    ],
+                )
+            upsert(
+                conn,
+                sync_state,
+                [{"resource": DEALS, "catalog_fetched_at": now}],
+                key=["resource"],
+            )
+
+    # -- deals ---------------------------------------------------------------------------
+    def commit_page(
+        self,
+        batch: Sequence[Deal],
+        quarantined: Sequence[Quarantined],
+        state: SyncState,
+        now: datetime,
+    ) -> PageOutcome:
+        batch = _newest_per_id(batch)
+        with self.engine.begin() as conn:
+            known = (
+                {
+                    row.id: row
+                    for row in conn.execute(
+                        sa.select(
+                            deals.c.id, deals.c.stage_id, deals.c.updated_at, deals.c.deleted_at
+                        ).where(deals.c.id.in_([d.id for d in batch]))
+                    )
+                }
+                if batch
+                else {}
+            )
+            changed = [d for d in batch if not _is_unchanged(known.get(d.id), d)]
+            moves = [
+                _stage_move(d, known.get(d.id), now)
+                for d in changed
+                if d.stage_id is not None
+                and (known.get(d.id) is None or known[d.id].stage_id != d.stage_id)
+            ]
+            upsert(conn, deals, [deal_row(d, now) for d in changed], key=["id"])
+            if moves:
+                conn.execute(sa.insert(stage_history), moves)
+            if quarantined:
+                conn.execute(
+                    sa.insert(quarantine),
+                    [
+                        {
+                            "resource": DEALS,
+                            "record_id": q.record_id,
+                            "reason": q.reason,
+                            "raw": dict(q.raw) if isinstance(q.raw, Mapping) else q.raw,
+                            "seen_at": now,
+                        }
+                        for q in quarantined
+                    ],
+                )
+            self._save_state(conn, state)
+        return PageOutcome(
+            written=len(changed),
+            unchanged=len(batch) - len(changed),
+            stage_changes=sum(1 for m in moves if m["from_stage_id"] is not None),
+        )
+
+    # -- runs ----------------------------------------------------------------------------
+    def start_run(self, command: str, now: datetime) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.insert(runs).values(
+                    command=command,
+                    started_at=now,
+                    outcome="running",
+                    requests={},
+                    requests_total=0,
+                    deals_written=0,
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None  # an autoincrement insert always returns its key
+            return int(key[0])
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        outcome: str,
+        requests: Mapping[str, int],
+        deals_written: int,
+        detail: str | None,
+        now: datetime,
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(runs)
+                .where(runs.c.id == run_id)
+                .values(
+                    finished_at=now,
+                    outcome=outcome,
+                    requests=dict(requests),
+                    requests_total=sum(requests.values()),
+                    deals_written=deals_written,
+                    detail=detail,
+                )
+            )
+
+
+def _stage_move(deal: Deal, known: sa.Row[Any] | None, now: datetime) -> dict[str, Any]:
+    """A stage history row. The time is Brevo's stage_updated_at when it gives one; for a
+    deal seen for the first time, its creation; otherwise the moment we noticed."""
+    changed_at = deal.stage_updated_at or (deal.created_at if known is None else None)
+    return {
+        "deal_id": deal.id,
+        "pipeline_id": deal.pipeline_id,
+        "from_stage_id": known.stage_id if known is not None else None,
+        "to_stage_id": deal.stage_id,
+        "changed_at": changed_at or deal.updated_at or now,
+        "source": "pull",
+        "owner": deal.owner,
+        "recorded_at": now,
+    }

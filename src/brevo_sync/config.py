@@ -1,0 +1,98 @@
+"""Settings: one object, built once by the composition root, from the environment and `.env`.
+
+Brevo's own names (`BREVO_API_KEY`, `BREVO_BASE_URL`) are kept as Brevo's tools spell them;
+everything else is prefixed `BREVO_SYNC_`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from brevo_sync.errors import ConfigError
+
+DEFAULT_BASE_URL = "https://api.brevo.com/v3"
+DEFAULT_DATABASE_URL = "sqlite:///brevo_sync.db"
+
+
+class Settings(BaseSettings):
+    """Every tunable of brevo-sync. Units are in the names."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BREVO_SYNC_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("BREVO_API_KEY", "api_key")
+    )
+    base_url: str = Field(
+        default=DEFAULT_BASE_URL, validation_alias=AliasChoices("BREVO_BASE_URL", "base_url")
+    )
+    database_url: str = DEFAULT_DATABASE_URL
+    rules: Path | None = None
+
+    # Pull
+    page_size: int = Field(default=100, ge=1, le=1000)
+    overlap_seconds: float = Field(default=60.0, ge=0)
+    catalog_refresh_hours: float = Field(default=24.0, ge=0)
+
+    # Brevo attribute names that the API docs leave unverified: discover them with
+    # `GET /crm/attributes/deals` and set them here when an account spells them otherwise.
+    attr_close_date: str = "close_date"
+    attr_currency: str = "deal_currency"
+
+    # HTTP and budget
+    http_timeout_seconds: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=5, ge=0, le=20)
+    retry_backoff_seconds: float = Field(default=0.5, ge=0)  # first retry's wait, then doubling
+    retry_backoff_max_seconds: float = Field(default=30.0, ge=0)
+    budget_reserve_requests: int = Field(default=0, ge=0)
+    max_budget_wait_seconds: float = Field(default=3900.0, ge=0)
+
+    # Logs
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            # psycopg 3 is the driver we ship; the bare scheme would ask for psycopg2.
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    def require_api_key(self) -> str:
+        """The API key, or a ConfigError naming the variable that is missing."""
+        if self.api_key is None or not self.api_key.get_secret_value().strip():
+            raise ConfigError("BREVO_API_KEY is not set: commands that call Brevo need it")
+        return self.api_key.get_secret_value()
+
+
+_ENV_NAMES = {"api_key": "BREVO_API_KEY", "base_url": "BREVO_BASE_URL"}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning pydantic's report into a one-line ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "settings"
+        name = _ENV_NAMES.get(field, field if field.isupper() else f"BREVO_SYNC_{field.upper()}")
+        raise ConfigError(f"{name}: {err['msg']}") from None

@@ -1,0 +1,1 @@
+"""How the outside world starts brevo-sync: the CLI (and later the web app and daemon)."""

@@ -1,0 +1,87 @@
+"""Structured logs: one line per event on stderr, JSON when not on a terminal.
+
+Secrets never reach a log line: `redact_secrets` replaces any value equal to a registered
+secret (the API key) and any field whose name says it holds one.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+_SECRET_FIELDS = {"api_key", "api-key", "apikey", "password", "secret", "token", "authorization"}
+_secrets: set[str] = set()
+
+REDACTED = "***"
+
+
+def register_secret(value: str | None) -> None:
+    """Make `value` unprintable in logs from now on (values shorter than 4 chars are ignored,
+    they would blank out ordinary words)."""
+    if value and len(value) >= 4:
+        _secrets.add(value)
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        for secret in _secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {
+            k: REDACTED if str(k).lower() in _SECRET_FIELDS else _scrub(v) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return type(value)(_scrub(v) for v in value)
+    return value
+
+
+def redact_secrets(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    for key in list(event_dict):
+        if key.lower() in _SECRET_FIELDS:
+            event_dict[key] = REDACTED
+        else:
+            event_dict[key] = _scrub(event_dict[key])
+    return event_dict
+
+
+def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
+    """Route structlog (and stdlib logging, e.g. httpx, alembic) to stderr, one line each."""
+    json_lines = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if json_lines
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_secrets,
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Library chatter (per-request lines from httpx, alembic's banners) only when debugging.
+    for noisy in ("httpx", "httpcore", "alembic", "uvicorn", "uvicorn.error"):
+        logging.getLogger(noisy).setLevel("DEBUG" if level == "DEBUG" else "WARNING")

@@ -1,0 +1,217 @@
+"""The ASGI layer in front of the routes: stats, faults, api key, rate limit, `Date`.
+
+It sits outside Starlette on purpose: dropping a connection needs uvicorn's own `send`
+(to reach the socket), and rate-limit headers must be added to every response, errors
+included. Order per request: count it, apply faults due *before*, check the key (401),
+spend rate-limit budget (429), run the route, then apply faults due *after*.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC
+from email.utils import format_datetime
+from typing import Any
+
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from brevo_sync.sandbox.faults import FaultRule
+from brevo_sync.sandbox.http import error_body
+from brevo_sync.sandbox.ratelimit import bucket_for
+from brevo_sync.sandbox.routes_admin import ADMIN_PREFIX
+from brevo_sync.sandbox.state import SandboxState
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/v3"
+_STATUS_CODES = {
+    429: "too_many_requests",
+    500: "internal_server_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+
+
+class SandboxGate:
+    def __init__(self, state: SandboxState, app: ASGIApp, routes: list[BaseRoute]) -> None:
+        self.state = state
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path.startswith(ADMIN_PREFIX):
+            await self._forward(scope, receive, send, [], count=False)
+            return
+        state = self.state
+        method: str = scope["method"]
+        api_path = path[len(API_PREFIX) :] if path.startswith(API_PREFIX + "/") else path
+        state.stats.record(f"{method} {self._template(scope, api_path)}")
+        decision = state.faults.decide(method, api_path)
+        failure = decision.failure
+        if decision.delay_before:
+            await asyncio.sleep(decision.delay_before)
+        if failure is not None and failure.phase == "before":
+            await self._fail(failure, api_path, send)
+            return
+        if _header(scope, b"api-key") != state.api_key:
+            await self._send(send, 401, error_body("unauthorized", "Key not found"), [])
+            return
+        bucket = bucket_for(api_path)
+        extra: list[tuple[bytes, bytes]] = []
+        if bucket is not None:
+            rate = state.ratelimit.hit(bucket)
+            extra = rate.headers()
+            if not rate.allowed:
+                body = error_body("too_many_requests", "The rate limit has been exceeded")
+                await self._send(send, 429, body, extra)
+                return
+        if failure is None and not decision.delay_after:
+            await self._forward(scope, receive, send, extra)
+            return
+        messages: list[Message] = []
+
+        async def capture(message: Message) -> None:
+            messages.append(message)
+
+        await self._run(scope, receive, capture)
+        if decision.delay_after:
+            await asyncio.sleep(decision.delay_after)
+        if failure is not None:
+            await self._fail(failure, api_path, send)
+            return
+        await self._replay(messages, send, extra, count=True)
+
+    def _template(self, scope: Scope, api_path: str) -> str:
+        """The route's path template without `/v3`, e.g. `/crm/deals/{id}`, for stats."""
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match != Match.NONE:
+                template = str(getattr(route, "path", api_path))
+                return template.removeprefix(API_PREFIX)
+        return api_path
+
+    async def _run(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except Exception:  # a sandbox bug: answer 500 in Brevo's shape, keep serving
+            log.exception("sandbox route failed")
+            await self._send(send, 500, error_body("internal_server_error", "Sandbox error"), [])
+
+    async def _forward(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        extra: list[tuple[bytes, bytes]],
+        *,
+        count: bool = True,
+    ) -> None:
+        messages: list[Message] = []
+
+        async def capture(message: Message) -> None:
+            messages.append(message)
+
+        await self._run(scope, receive, capture)
+        await self._replay(messages, send, extra, count=count)
+
+    async def _replay(
+        self,
+        messages: list[Message],
+        send: Send,
+        extra: list[tuple[bytes, bytes]],
+        *,
+        count: bool,
+    ) -> None:
+        for message in messages:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), *extra, self._date()]
+                message = {**message, "headers": headers}
+                if count:
+                    self.state.stats.record_outcome(int(message["status"]))
+            await send(message)
+
+    def _date(self) -> tuple[bytes, bytes]:
+        """`Date` from the sandbox clock, so server time and deal timestamps agree."""
+        now = self.state.clock().astimezone(UTC)
+        return (b"date", format_datetime(now, usegmt=True).encode())
+
+    async def _send(
+        self, send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]]
+    ) -> None:
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *extra,
+            self._date(),
+        ]
+        self.state.stats.record_outcome(status)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _fail(self, rule: FaultRule, api_path: str, send: Send) -> None:
+        if rule.kind == "drop":
+            self.state.stats.record_outcome("dropped")
+            await _drop(send)
+            return
+        extra: list[tuple[bytes, bytes]] = []
+        bucket = bucket_for(api_path)
+        if rule.status == 429 and bucket is not None:
+            peek = self.state.ratelimit.peek(bucket)
+            extra = [
+                (b"x-sib-ratelimit-limit", str(peek.limit).encode()),
+                (b"x-sib-ratelimit-remaining", b"0"),
+                (b"x-sib-ratelimit-reset", str(peek.reset_seconds).encode()),
+            ]
+        if rule.body is not None:
+            kind = b"text/html" if rule.body.lstrip().startswith("<") else b"text/plain"
+            body = rule.body.encode()
+            await self._send_raw(send, rule.status, body, kind, extra)
+            return
+        code = _STATUS_CODES.get(rule.status, "error")
+        await self._send(
+            send, rule.status, error_body(code, f"Injected fault: HTTP {rule.status}"), extra
+        )
+
+    async def _send_raw(
+        self, send: Send, status: int, body: bytes, kind: bytes, extra: list[tuple[bytes, bytes]]
+    ) -> None:
+        headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()), *extra]
+        self.state.stats.record_outcome(status)
+        await send(
+            {"type": "http.response.start", "status": status, "headers": [*headers, self._date()]}
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+async def _drop(send: Send) -> None:
+    """Close the socket without a byte of response.
+
+    uvicorn's `send` is a bound method of the request cycle, which holds the transport;
+    closing it and yielding lets uvicorn notice the disconnect, so it neither writes a 500
+    nor logs an error. A server without that attribute gets a response that starts and is
+    abandoned, which clients also see as a broken connection.
+    """
+    cycle: Any = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is not None:
+        transport.close()
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]}
+    )
+    raise ConnectionAbortedError("sandbox fault: connection dropped")

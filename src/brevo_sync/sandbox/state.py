@@ -1,0 +1,265 @@
+"""The sandbox's whole world, behind one lock: deals, companies, tasks, notes, loyalty, plus
+the run-time switches (faults, rate limit) and the request statistics.
+
+The HTTP server runs in another thread and calls the same methods as tests do, so every
+data access takes `self.lock`; faults, rate limiter and stats guard themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from brevo_sync.sandbox import catalogue
+from brevo_sync.sandbox.activities import NoteStore, TaskStore
+from brevo_sync.sandbox.attributes import AttributeCatalogue
+from brevo_sync.sandbox.catalogue import (
+    LOYALTY_BALANCE_DEFINITION_ID,
+    LOYALTY_PROGRAM_ID,
+    PipelineDef,
+)
+from brevo_sync.sandbox.clock import Clock, to_ms, utc_now
+from brevo_sync.sandbox.companies import CompanyStore
+from brevo_sync.sandbox.deal_query import CREATED_SORT, DealQuery, parse_deal_query, run_deal_query
+from brevo_sync.sandbox.deals import DealStore
+from brevo_sync.sandbox.errors import invalid
+from brevo_sync.sandbox.faults import FaultInjector
+from brevo_sync.sandbox.ids import ObjectIdFactory
+from brevo_sync.sandbox.index import DealRecord
+from brevo_sync.sandbox.loyalty import LoyaltyStore
+from brevo_sync.sandbox.ratelimit import RateLimiter
+from brevo_sync.sandbox.stats import RequestStats
+
+DEFAULT_API_KEY = "sandbox-key"
+# Brevo's maximum `limit` for deals is unverified; 100 is the conservative assumption (the
+# README's throughput arithmetic uses 100 a page). Raise it per state if needed.
+DEFAULT_MAX_PAGE_LIMIT = 100
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def deal_copy(rec: DealRecord) -> dict[str, Any]:
+    """A deal's JSON as an independent copy (lists inside attributes copied too)."""
+    attrs = {k: list(v) if isinstance(v, list) else v for k, v in rec.attributes.items()}
+    return {
+        "id": rec.id,
+        "attributes": attrs,
+        "linkedContactsIds": list(rec.contacts),
+        "linkedCompaniesIds": list(rec.companies),
+    }
+
+
+class SandboxState:
+    """An in-memory Brevo account. `SandboxState.seeded(seed, deals)` for sample data."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str = DEFAULT_API_KEY,
+        clock: Clock = utc_now,
+        requests_per_hour: int | None = None,
+        loyalty_requests_per_hour: int | None = None,
+        window_seconds: float = 3600.0,
+        max_page_limit: int = DEFAULT_MAX_PAGE_LIMIT,
+        seed: int = 0,
+        custom_attributes: bool = True,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.api_key = api_key
+        self.clock = clock
+        self.max_page_limit = max_page_limit
+        self.lock = threading.RLock()
+        self.faults = FaultInjector()
+        self.ratelimit = RateLimiter(
+            {"crm": requests_per_hour, "loyalty": loyalty_requests_per_hour},
+            window_seconds,
+            monotonic,
+        )
+        self.stats = RequestStats()
+        self.pipelines: list[PipelineDef] = catalogue.default_pipelines()
+        attrs = catalogue.system_attributes() + (
+            catalogue.custom_attributes() if custom_attributes else []
+        )
+        self.deal_attributes = AttributeCatalogue(attrs)
+        self.deals = DealStore(self.deal_attributes, self.pipelines, ObjectIdFactory(seed, "deal"))
+        self.companies = CompanyStore(ObjectIdFactory(seed, "company"), self.deals.by_company)
+        self.tasks = TaskStore(ObjectIdFactory(seed, "task"), catalogue.task_types())
+        self.notes = NoteStore(ObjectIdFactory(seed, "note"))
+        self.loyalty = LoyaltyStore()
+        self._attribute_ids = ObjectIdFactory(seed, "attribute")
+
+    @classmethod
+    def seeded(cls, seed: int = 42, deals: int = 500, **kwargs: Any) -> SandboxState:
+        """Deterministic sample data: the same seed and clock day give byte-identical JSON.
+
+        Timestamps are spread over the ~120 days before midnight UTC of the clock's today,
+        so data looks recent; inject a fixed `clock` for data that never changes.
+        """
+        from brevo_sync.sandbox.seed import seed_state
+
+        state = cls(seed=seed, **kwargs)
+        seed_state(state, seed=seed, deals=deals)
+        return state
+
+    def now_ms(self) -> int:
+        return to_ms(self.clock())
+
+    # ---- deals: Python API (tests) and HTTP handlers share these ---------------------------
+
+    def create_deal(
+        self,
+        name: Any,
+        *,
+        attributes: Mapping[str, Any] | None = None,
+        linked_contacts: Iterable[Any] | None = None,
+        linked_companies: Iterable[Any] | None = None,
+        created_at: datetime | None = None,
+    ) -> str:
+        """Create like `POST /crm/deals`; returns the new id. SandboxError when refused."""
+        _check_mapping(attributes, "attributes")
+        with self.lock:
+            created_ms = None if created_at is None else to_ms(created_at)
+            rec = self.deals.create(
+                name, attributes, linked_contacts, linked_companies, self.now_ms(), created_ms
+            )
+            return rec.id
+
+    def update_deal(
+        self,
+        deal_id: str,
+        *,
+        attributes: Mapping[str, Any] | None = None,
+        name: Any = None,
+        linked_contacts: Iterable[Any] | None = None,
+        linked_companies: Iterable[Any] | None = None,
+    ) -> None:
+        """Modify like `PATCH /crm/deals/{id}` (linked lists, when given, replace)."""
+        _check_mapping(attributes, "attributes")
+        with self.lock:
+            self.deals.update(
+                deal_id, name, attributes, linked_contacts, linked_companies, self.now_ms()
+            )
+
+    def link_unlink_deal(self, deal_id: str, links: Mapping[str, Any]) -> None:
+        _check_mapping(links, "body")
+        with self.lock:
+            self.deals.link_unlink(deal_id, links, self.now_ms())
+
+    def delete_deal(self, deal_id: str) -> None:
+        with self.lock:
+            self.deals.delete(deal_id)
+
+    def get_deal(self, deal_id: str) -> dict[str, Any]:
+        with self.lock:
+            return deal_copy(self.deals.get(deal_id))
+
+    def deal_count(self) -> int:
+        with self.lock:
+            return len(self.deals)
+
+    def deals_snapshot(self) -> list[dict[str, Any]]:
+        """Every deal's JSON, oldest created first (independent copies)."""
+        with self.lock:
+            return [deal_copy(self.deals.records[k[2]]) for k in self.deals.index.created]
+
+    def list_deals(self, query: DealQuery | None = None) -> list[dict[str, Any]]:
+        """One page as `GET /crm/deals` would return it (copies)."""
+        with self.lock:
+            return [deal_copy(r) for r in self._query(query or DealQuery())]
+
+    def deals_page_json(self, params: Mapping[str, str]) -> bytes:
+        """The body of `GET /crm/deals`, serialised under the lock (records are shared)."""
+        query = parse_deal_query(params, self.max_page_limit)
+        with self.lock:
+            return dumps({"items": [r.to_json() for r in self._query(query)]})
+
+    def _query(self, query: DealQuery) -> list[DealRecord]:
+        store = self.deals
+        return run_deal_query(
+            query,
+            store.records,
+            store.index.created,
+            store.index.updated,
+            store.index.modified_view,
+            lambda name: name in self.deal_attributes or name in CREATED_SORT,
+        )
+
+    def create_attribute(self, body: Mapping[str, Any]) -> str:
+        """`POST /crm/attributes`: only deal attributes are kept (company ones are accepted)."""
+        _check_mapping(body, "body")
+        object_type = body.get("objectType")
+        if object_type not in ("deals", "companies"):
+            raise invalid("objectType must be deals or companies")
+        options = body.get("optionsLabels") or []
+        if not isinstance(options, list):
+            raise invalid("optionsLabels must be a list")
+        with self.lock:
+            if object_type == "deals":
+                self.deal_attributes.add(
+                    str(body.get("label") or ""), str(body.get("attributeType")), options
+                )
+            return self._attribute_ids.new(self.now_ms())
+
+    # ---- lookups handy in tests ----------------------------------------------------------
+
+    def pipeline(self, name_or_id: str) -> PipelineDef:
+        """A pipeline by id or name (`.id`, `.name`, `.stages[i].id/.name`); KeyError if none."""
+        for p in self.pipelines:
+            if name_or_id in (p.id, p.name):
+                return p
+        raise KeyError(name_or_id)
+
+    def stage_id(self, pipeline: str, stage_name: str) -> str:
+        """The opaque id of a stage, by pipeline name (or id) and stage name."""
+        for stage in self.pipeline(pipeline).stages:
+            if stage.name == stage_name:
+                return stage.id
+        raise KeyError(stage_name)
+
+    def pipelines_snapshot(self) -> list[dict[str, Any]]:
+        """`GET /crm/pipeline/details/all` as Python data."""
+        return [p.to_json() for p in self.pipelines]
+
+    @property
+    def loyalty_program_id(self) -> str:
+        return LOYALTY_PROGRAM_ID
+
+    @property
+    def loyalty_balance_definition_id(self) -> str:
+        return LOYALTY_BALANCE_DEFINITION_ID
+
+    def loyalty_balance(self, contact_id: int, program_id: str = LOYALTY_PROGRAM_ID) -> float:
+        """Completed points of a contact (0.0 when not enrolled)."""
+        with self.lock:
+            return self.loyalty.balances.get((program_id, contact_id), 0.0)
+
+    def loyalty_transactions(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return json.loads(json.dumps(list(self.loyalty.transactions.values())))  # type: ignore[no-any-return]
+
+    def contact_tier(self, contact_id: int, program_id: str = LOYALTY_PROGRAM_ID) -> str | None:
+        with self.lock:
+            return self.loyalty.contact_tiers.get((program_id, contact_id))
+
+    def companies_snapshot(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [self.companies.to_json(c) for c in self.companies.records.values()]
+
+    def tasks_snapshot(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return json.loads(json.dumps(self.tasks.items))  # type: ignore[no-any-return]
+
+    def notes_snapshot(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return json.loads(json.dumps(self.notes.items))  # type: ignore[no-any-return]
+
+
+def _check_mapping(value: Any, name: str) -> None:
+    if value is not None and not isinstance(value, Mapping):
+        raise invalid(f"{name} must be an object")

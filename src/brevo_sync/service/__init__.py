@@ -1,0 +1,1 @@
+"""Use cases: pull, status and the rest. They depend on ports, never on concrete adapters."""

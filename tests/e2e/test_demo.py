@@ -1,0 +1,28 @@
+"""`brevo-sync demo` on a fresh folder, then the mirror it leaves behind."""
+
+from __future__ import annotations
+
+import json
+
+from tests.e2e.conftest import Cli
+
+
+def test_demo_runs_end_to_end_and_leaves_its_mirror(offline_cli: Cli) -> None:
+    env = {k: v for k, v in offline_cli.env.items() if k != "BREVO_SYNC_DATABASE_URL"}
+    cli = Cli(env=env, cwd=offline_cli.cwd)
+    result = cli("demo", "--deals", "150")
+    assert result.returncode == 0, result.stderr
+    assert "Pulled 150 deals (full read)" in result.stdout
+    assert "incremental" in result.stdout
+    assert (offline_cli.cwd / "brevo_sync.db").exists()
+
+    listed = cli("deals", "list", "--limit", "0", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) == 150
+
+    again = cli("demo", "--deals", "150", "--json")
+    assert again.returncode == 0, again.stderr
+    doc = json.loads(again.stdout)
+    assert doc["deals_mirrored"] == 150
+    assert doc["incremental_pull"]["deals_written"] == 3
+    assert doc["incremental_pull"]["requests_total"] <= 2

@@ -1,0 +1,185 @@
+"""The pull use case on real databases (SQLite and PostgreSQL) against the in-memory Brevo."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from brevo_sync.adapters.store.mirror import SqlMirror
+from brevo_sync.adapters.store.tables import deals, quarantine, stage_history, stages
+from brevo_sync.errors import BrevoUnavailable
+from brevo_sync.service.pull import PullOptions, PullReport, expected_full_pull_requests, pull
+from tests.fakes import FakeBrevo
+
+PAGE = 10
+
+
+def run(brevo: FakeBrevo, engine: Engine, *, full: bool = False, page: int = PAGE) -> PullReport:
+    return pull(
+        brevo,
+        SqlMirror(engine),
+        options=PullOptions(page_size=page, overlap=timedelta(seconds=5)),
+        clock=lambda: brevo.now,
+        full=full,
+    )
+
+
+def mirrored(engine: Engine) -> dict[str, tuple[str | None, float | None]]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(deals.c.id, deals.c.stage_id, deals.c.amount))
+        return {r.id: (r.stage_id, r.amount) for r in rows}
+
+
+def remote(brevo: FakeBrevo) -> dict[str, tuple[str | None, float | None]]:
+    return {
+        d["id"]: (d["attributes"]["deal_stage"], d["attributes"]["amount"]) for d in brevo.deals
+    }
+
+
+@pytest.mark.parametrize("n", [0, 1, 9, 10, 11, 100, 105])
+def test_full_pull_mirrors_every_deal_within_the_request_bound(
+    mirror_engine: Engine, n: int
+) -> None:
+    brevo = FakeBrevo()
+    brevo.add(n)
+    report = run(brevo, mirror_engine)
+    assert mirrored(mirror_engine) == remote(brevo)
+    assert report.full and report.deals_written == n
+    assert report.requests_total <= expected_full_pull_requests(n, PAGE)
+    assert report.requests["GET /crm/deals"] == math.floor(n / PAGE) + 1
+    assert report.requests["GET /crm/pipeline/details/all"] == 1
+    assert report.requests["GET /crm/attributes/deals"] == 1
+
+
+def test_incremental_pull_without_changes_spends_one_request(mirror_engine: Engine) -> None:
+    brevo = FakeBrevo()
+    brevo.add(35)
+    run(brevo, mirror_engine)
+    brevo.tick(60)
+    report = run(brevo, mirror_engine)
+    assert report.requests == {"GET /crm/deals": 1}
+    assert report.deals_written == 0 and not report.full
+
+
+@pytest.mark.parametrize("k", [1, 5, 9, 10, 25])
+def test_incremental_pull_with_k_changes_stays_within_its_bound(
+    mirror_engine: Engine, k: int
+) -> None:
+    brevo = FakeBrevo()
+    ids = brevo.add(40)
+    run(brevo, mirror_engine)
+    brevo.tick(60)
+    for deal_id in ids[:k]:
+        brevo.edit(deal_id, amount=5000.0)
+    report = run(brevo, mirror_engine)
+    assert report.requests_total <= math.ceil((k + 1) / PAGE) + 1
+    assert set(report.requests) == {"GET /crm/deals"}
+    assert report.deals_written == k
+    assert mirrored(mirror_engine) == remote(brevo)
+
+
+def test_stage_change_between_pulls_is_written_to_history_with_brevos_time(
+    mirror_engine: Engine,
+) -> None:
+    brevo = FakeBrevo()
+    (deal_id,) = brevo.add(1)
+    run(brevo, mirror_engine)
+    brevo.tick(3600)
+    brevo.edit(deal_id, deal_stage="s-qual")
+    moved_at = brevo.now
+    report = run(brevo, mirror_engine)
+    assert report.stage_changes == 1
+    with mirror_engine.connect() as conn:
+        history = conn.execute(sa.select(stage_history).order_by(stage_history.c.id)).all()
+    assert [(h.from_stage_id, h.to_stage_id) for h in history] == [
+        (None, "s-lead"),
+        ("s-lead", "s-qual"),
+    ]
+    assert history[1].changed_at == moved_at
+    assert history[1].source == "pull"
+
+
+def test_bad_record_is_quarantined_and_the_pull_goes_on(mirror_engine: Engine) -> None:
+    brevo = FakeBrevo()
+    brevo.add(3)
+    brevo.deals[1]["attributes"]["amount"] = "lots"
+    report = run(brevo, mirror_engine)
+    assert report.quarantined == 1 and report.deals_written == 2
+    with mirror_engine.connect() as conn:
+        (bad,) = conn.execute(sa.select(quarantine)).all()
+    assert bad.record_id == brevo.deals[1]["id"]
+    assert "amount" in bad.reason and "lots" in bad.reason
+    assert bad.raw["attributes"]["amount"] == "lots"
+
+
+def test_crash_mid_pull_resumes_without_rereading_or_losing(mirror_engine: Engine) -> None:
+    brevo = FakeBrevo()
+    brevo.add(95)
+    brevo.fail_on_call = 4  # pages 1-3 commit, the 4th request fails
+    with pytest.raises(BrevoUnavailable):
+        run(brevo, mirror_engine)
+    assert len(mirrored(mirror_engine)) == 30
+    brevo.fail_on_call = None
+    report = run(brevo, mirror_engine)
+    assert report.resumed and report.full
+    assert report.requests == {"GET /crm/deals": 7}  # offsets 30..90 then the short page
+    assert report.deals_read == 65
+    assert mirrored(mirror_engine) == remote(brevo)
+
+
+def test_edits_during_a_run_are_caught_by_the_next_run(mirror_engine: Engine) -> None:
+    """A deal edited behind the read offset keeps its place; the cursor is held at the
+    server clock of the run's start, so the next pull reads the edit."""
+    brevo = FakeBrevo()
+    ids = brevo.add(30)
+    brevo.fail_on_call = 2
+    with pytest.raises(BrevoUnavailable):
+        run(brevo, mirror_engine)
+    brevo.edit(ids[0], amount=77.0)  # already read, behind the offset
+    brevo.tick(60)  # well past the overlap window
+    brevo.edit(ids[29], amount=88.0)  # not read yet: the run will see this newer edit
+    brevo.fail_on_call = None
+    run(brevo, mirror_engine)
+    brevo.tick(30)
+    run(brevo, mirror_engine)
+    assert mirrored(mirror_engine)[ids[0]] == ("s-lead", 77.0)
+    assert mirrored(mirror_engine)[ids[29]] == ("s-lead", 88.0)
+    assert mirrored(mirror_engine) == remote(brevo)
+
+
+def test_unknown_stage_refreshes_pipelines_once(mirror_engine: Engine) -> None:
+    brevo = FakeBrevo()
+    (deal_id,) = brevo.add(1)
+    run(brevo, mirror_engine)
+    brevo.pipelines[0]["stages"].append({"id": "s-demo", "name": "Demo"})
+    brevo.tick(10)
+    brevo.edit(deal_id, deal_stage="s-demo")
+    report = run(brevo, mirror_engine)
+    assert report.requests == {"GET /crm/deals": 1, "GET /crm/pipeline/details/all": 1}
+    with mirror_engine.connect() as conn:
+        assert "s-demo" in set(conn.execute(sa.select(stages.c.id)).scalars())
+
+
+def test_catalogue_is_reread_after_the_refresh_interval(mirror_engine: Engine) -> None:
+    brevo = FakeBrevo()
+    brevo.add(2)
+    run(brevo, mirror_engine)
+    brevo.tick(23 * 3600)
+    assert "GET /crm/attributes/deals" not in run(brevo, mirror_engine).requests
+    brevo.tick(3600)
+    report = run(brevo, mirror_engine)
+    assert report.requests["GET /crm/attributes/deals"] == 1
+    assert report.requests["GET /crm/pipeline/details/all"] == 1
+
+
+def test_full_flag_rereads_everything(mirror_engine: Engine) -> None:
+    brevo = FakeBrevo()
+    brevo.add(12)
+    run(brevo, mirror_engine)
+    report = run(brevo, mirror_engine, full=True)
+    assert report.full and report.deals_read == 12 and report.deals_written == 0
+    assert report.deals_unchanged == 12
