@@ -27,7 +27,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
 API_KEY = "bench-key"
+
+
+class BaselineBase(DeclarativeBase):
+    pass
+
+
+class BaselineDeal(BaselineBase):
+    """The naive mirror: one ORM object per deal."""
+
+    __tablename__ = "deals"
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    name: Mapped[str | None]
+    stage: Mapped[str | None]
+    pipeline: Mapped[str | None]
+    owner: Mapped[str | None]
+    amount: Mapped[float | None]
+    updated: Mapped[str | None]
+    attributes: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+
 SPEEDUP_TARGET = 5.0
 MEMORY_TARGET_MB = 25.0
 
@@ -75,25 +98,9 @@ def worker_ours(base_url: str, db: str, page_size: int) -> dict[str, Any]:
 def worker_baseline(base_url: str, db: str, page_size: int, cap: int) -> dict[str, Any]:
     import brevo
     import httpx
-    import sqlalchemy as sa
-    from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-
-    class Base(DeclarativeBase):
-        pass
-
-    class Deal(Base):
-        __tablename__ = "deals"
-        id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-        name: Mapped[str | None]
-        stage: Mapped[str | None]
-        pipeline: Mapped[str | None]
-        owner: Mapped[str | None]
-        amount: Mapped[float | None]
-        updated: Mapped[str | None]
-        attributes: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
 
     engine = sa.create_engine(f"sqlite:///{db}")
-    Base.metadata.create_all(engine)
+    BaselineBase.metadata.create_all(engine)
     client = brevo.Brevo(
         api_key=API_KEY,
         base_url=base_url,
@@ -112,7 +119,7 @@ def worker_baseline(base_url: str, db: str, page_size: int, cap: int) -> dict[st
             for item in items:
                 attrs = dict(item.attributes or {})
                 session.merge(
-                    Deal(
+                    BaselineDeal(
                         id=item.id,
                         name=attrs.get("deal_name"),
                         stage=attrs.get("deal_stage"),
@@ -133,6 +140,9 @@ def worker_baseline(base_url: str, db: str, page_size: int, cap: int) -> dict[st
 
 
 def _child(args: argparse.Namespace) -> None:
+    from brevo_sync.logs import configure_logging
+
+    configure_logging("WARNING", "json")
     if args.worker == "ours":
         result = worker_ours(args.base_url, args.db, args.page_size)
     else:

@@ -1,13 +1,25 @@
-"""A stateful, in-memory emulator of the Brevo REST API v3 (deals, pipelines, companies,
-tasks, notes, loyalty), for demos, end-to-end tests and benchmarks.
+"""A stateful, in-memory emulator of the Brevo REST API v3 (deals, pipelines, attributes,
+companies, tasks, notes, loyalty) for demos, end-to-end tests and benchmarks.
 
-It follows `/work/shared/brevo/README.md`: same paths, shapes, status codes, error bodies,
-rate-limit headers. On top it offers what the real API cannot: a controllable clock,
-deterministic sample data, fault injection and request statistics.
+It follows `/work/shared/brevo/README.md`: same paths under `/v3`, shapes, status codes,
+`{"code", "message"}` error bodies, `api-key` auth (401) and `x-sib-ratelimit-*` headers
+(429 over budget, no `Retry-After`). On top it offers what the real API cannot: an
+injectable clock, deterministic sample data, fault injection and request statistics.
 
-    state = SandboxState.seeded(seed=42, deals=500)
-    with SandboxServer(state) as server:
-        client = brevo.Brevo(api_key=state.api_key, base_url=server.base_url, max_retries=0)
+    state = SandboxState.seeded(seed=42, deals=500)            # or SandboxState() for empty
+    with SandboxServer(state) as server:                        # uvicorn on a free port
+        client = brevo.Brevo(api_key=state.api_key, base_url=server.base_url,
+                             max_retries=0, client_id=None, client_secret=None)
+        state.update_deal(deal_id, attributes={"amount": 1})    # a "rep" edits in Brevo
+        state.faults.fail_next(2, status=503)                   # or POST /_sandbox/faults
+        state.stats.snapshot()["by_endpoint"]                    # {"GET /crm/deals": 3, ...}
+
+`httpx.Client(transport=SandboxTransport(state))` serves the same app in-process.
+
+Assumptions where the README leaves Brevo unverified (each is documented where made):
+`limit` max 100 (`max_page_limit`), `since` filters inclusive, `deal_owner` stored as
+written (the seed uses e-mails), select attributes stored by option label, unknown
+attributes refused (400), tasks/notes do not touch deals, loyalty refusals are 422.
 """
 
 from __future__ import annotations

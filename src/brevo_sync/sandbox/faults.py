@@ -11,8 +11,10 @@ the `start_at`-th match and after, at most `count` times (None: until cleared):
 default for `drop` and `delay`). A drop *after* processing is the nasty one: the deal was
 created but the client never hears so, and a retry makes a duplicate.
 
-Rules are checked in the order they were added; delays add up, and the first failing rule
-(status or drop) decides the response. Faulted requests do not spend rate-limit budget.
+Rules are checked in the order they were added. Every matching request counts towards each
+rule's `start_at`; delays add up; the first failing rule (status or drop) that is due
+decides the response, and only that one spends its `count`, so stacked `fail_next` rules
+strike one after the other. Faulted requests do not spend rate-limit budget.
 """
 
 from __future__ import annotations
@@ -181,13 +183,14 @@ class FaultInjector:
                     rule.count is not None and rule.fired >= rule.count
                 ):
                     continue
-                rule.fired += 1
                 if rule.kind == "delay":
+                    rule.fired += 1
                     if rule.phase == "before":
                         decision.delay_before += rule.seconds
                     else:
                         decision.delay_after += rule.seconds
                 elif decision.failure is None:
+                    rule.fired += 1
                     decision.failure = rule
             self._rules = [r for r in self._rules if r.count is None or r.fired < r.count]
         return decision

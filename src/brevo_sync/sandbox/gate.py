@@ -46,7 +46,7 @@ class SandboxGate:
             return
         path: str = scope["path"]
         if path.startswith(ADMIN_PREFIX):
-            await self._forward(scope, receive, send, [], count=False)
+            await self._replay(await self._run(scope, receive), send, [], count=False)
             return
         state = self.state
         method: str = scope["method"]
@@ -71,15 +71,7 @@ class SandboxGate:
                 body = error_body("too_many_requests", "The rate limit has been exceeded")
                 await self._send(send, 429, body, extra)
                 return
-        if failure is None and not decision.delay_after:
-            await self._forward(scope, receive, send, extra)
-            return
-        messages: list[Message] = []
-
-        async def capture(message: Message) -> None:
-            messages.append(message)
-
-        await self._run(scope, receive, capture)
+        messages = await self._run(scope, receive)
         if decision.delay_after:
             await asyncio.sleep(decision.delay_after)
         if failure is not None:
@@ -96,29 +88,28 @@ class SandboxGate:
                 return template.removeprefix(API_PREFIX)
         return api_path
 
-    async def _run(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await self.app(scope, receive, send)
-        except Exception:  # a sandbox bug: answer 500 in Brevo's shape, keep serving
-            log.exception("sandbox route failed")
-            await self._send(send, 500, error_body("internal_server_error", "Sandbox error"), [])
-
-    async def _forward(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        extra: list[tuple[bytes, bytes]],
-        *,
-        count: bool = True,
-    ) -> None:
+    async def _run(self, scope: Scope, receive: Receive) -> list[Message]:
+        """Run the routes, keeping the response so headers can be added or a fault can
+        replace it. A sandbox bug becomes a 500 in Brevo's shape and the server keeps going."""
         messages: list[Message] = []
 
         async def capture(message: Message) -> None:
             messages.append(message)
 
-        await self._run(scope, receive, capture)
-        await self._replay(messages, send, extra, count=count)
+        try:
+            await self.app(scope, receive, capture)
+        except Exception:
+            log.exception("sandbox route failed")
+            body = error_body("internal_server_error", "Sandbox error")
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"%d" % len(body)),
+            ]
+            messages = [
+                {"type": "http.response.start", "status": 500, "headers": headers},
+                {"type": "http.response.body", "body": body},
+            ]
+        return messages
 
     async def _replay(
         self,

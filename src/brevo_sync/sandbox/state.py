@@ -7,6 +7,7 @@ data access takes `self.lock`; faults, rate limiter and stats guard themselves.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -241,7 +242,7 @@ class SandboxState:
 
     def loyalty_transactions(self) -> list[dict[str, Any]]:
         with self.lock:
-            return json.loads(json.dumps(list(self.loyalty.transactions.values())))  # type: ignore[no-any-return]
+            return copy.deepcopy(list(self.loyalty.transactions.values()))
 
     def contact_tier(self, contact_id: int, program_id: str = LOYALTY_PROGRAM_ID) -> str | None:
         with self.lock:
@@ -253,11 +254,11 @@ class SandboxState:
 
     def tasks_snapshot(self) -> list[dict[str, Any]]:
         with self.lock:
-            return json.loads(json.dumps(self.tasks.items))  # type: ignore[no-any-return]
+            return copy.deepcopy(self.tasks.items)
 
     def notes_snapshot(self) -> list[dict[str, Any]]:
         with self.lock:
-            return json.loads(json.dumps(self.notes.items))  # type: ignore[no-any-return]
+            return copy.deepcopy(self.notes.items)
 
 
 def _check_mapping(value: Any, name: str) -> None:

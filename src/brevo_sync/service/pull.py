@@ -35,12 +35,14 @@ from brevo_sync.domain.parsing import (
 from brevo_sync.errors import BrevoError
 from brevo_sync.service.ports import (
     BrevoGateway,
+    DealPage,
     MirrorStore,
     Quarantined,
     RawRecord,
     RunPosition,
     SyncState,
 )
+from brevo_sync.service.prefetch import Prefetch
 
 log = structlog.get_logger(__name__)
 
@@ -140,10 +142,14 @@ class _Pull:
 
     def _read_deals(self, state: SyncState, run: RunPosition, report: PullReport) -> None:
         size = self.options.page_size
+        pending = self._fetch(run.since, run.offset)
         while True:
-            page = self.gateway.list_deals(modified_since=run.since, offset=run.offset, limit=size)
+            page = pending.result()
             deals, bad = self._parse(page.items)
-            self._learn_new_stages(deals)
+            self._learn_new_stages(deals)  # may call Brevo: before the next page is in flight
+            done = len(page.items) < size
+            if not done:
+                pending = self._fetch(run.since, run.offset + len(page.items))
             newest = max((d.updated_at for d in deals if d.updated_at), default=None)
             run = replace(
                 run,
@@ -151,7 +157,6 @@ class _Pull:
                 max_seen=_max(run.max_seen, newest),
                 server_start=run.server_start or page.server_time,
             )
-            done = len(page.items) < size
             state = self._finish(state, run) if done else replace(state, run=run)
             outcome = self.store.commit_page(deals, bad, state, self.clock())
             report.pages += 1
@@ -165,6 +170,12 @@ class _Pull:
             if done:
                 report.cursor = state.cursor
                 return
+
+    def _fetch(self, since: datetime | None, offset: int) -> Prefetch[DealPage]:
+        size = self.options.page_size
+        return Prefetch(
+            lambda: self.gateway.list_deals(modified_since=since, offset=offset, limit=size)
+        )
 
     def _finish(self, state: SyncState, run: RunPosition) -> SyncState:
         """The state once `run` completed: the cursor moves, the run position is cleared."""

@@ -139,28 +139,29 @@ def test_modified_since_is_inclusive_to_the_millisecond(
 
 def test_filters(seeded: SandboxState) -> None:
     deals = seeded.deals_snapshot()
-    sample = deals[10]
+    sample = next(d for d in deals if d["linkedCompaniesIds"] and d["linkedContactsIds"])
     attrs = sample["attributes"]
-    company = sample["linkedCompaniesIds"][0] if sample["linkedCompaniesIds"] else None
-    contact = next(d["linkedContactsIds"][0] for d in deals if d["linkedContactsIds"])
-    by = lambda **p: set(_page(seeded, limit=100, **p))  # noqa: E731
-    assert by(**{"filters[attributes.deal_name]": attrs["deal_name"]}) >= {sample["id"]}
-    assert all(
-        seeded.get_deal(i)["attributes"]["deal_stage"] == attrs["deal_stage"]
-        for i in by(**{"filters[attributes.deal_stage]": attrs["deal_stage"]})
-    )
-    assert all(
-        seeded.get_deal(i)["attributes"]["pipeline"] == attrs["pipeline"]
-        for i in by(**{"filters[attributes.pipeline]": attrs["pipeline"]})
-    )
-    owned = by(**{"filters[attributes.deal_owner]": attrs["deal_owner"].upper()})
-    assert sample["id"] in owned or len(owned) == 100
-    with_contact = by(**{"filters[linkedContactsIds]": contact})
-    assert with_contact and all(
-        contact in seeded.get_deal(i)["linkedContactsIds"] for i in with_contact
-    )
-    if company:
-        assert sample["id"] in by(**{"filters[linkedCompaniesIds]": company})
+    for key, value in (
+        ("filters[attributes.deal_owner]", attrs["deal_owner"]),
+        ("filters[attributes.deal_stage]", attrs["deal_stage"]),
+        ("filters[attributes.pipeline]", attrs["pipeline"]),
+        ("filters[linkedCompaniesIds]", sample["linkedCompaniesIds"][0]),
+    ):
+        params = {key: value, "limit": 100, "sort": "asc"}
+        found = _page(seeded, **params)
+        assert sample["id"] in found or len(found) == 100
+        assert found == _reference(deals, params), key
+    owner_upper = {"filters[attributes.deal_owner]": attrs["deal_owner"].upper(), "limit": 100}
+    assert _page(seeded, **owner_upper) == _page(
+        seeded, **{**owner_upper, "filters[attributes.deal_owner]": attrs["deal_owner"]}
+    )  # account emails match case-insensitively
+    named = _page(seeded, **{"filters[attributes.deal_name]": attrs["deal_name"]})
+    assert sample["id"] in named
+    assert all(seeded.get_deal(i)["attributes"]["deal_name"] == attrs["deal_name"] for i in named)
+    contact = sample["linkedContactsIds"][0]
+    with_contact = _page(seeded, limit=100, **{"filters[linkedContactsIds]": contact})
+    assert sample["id"] in with_contact
+    assert all(contact in seeded.get_deal(i)["linkedContactsIds"] for i in with_contact)
 
 
 def test_sort_by_an_attribute_puts_deals_without_it_last(state: SandboxState) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from brevo_sync.sandbox import ManualClock, SandboxError, SandboxState, format_ms
@@ -83,14 +85,15 @@ def test_unknown_attributes_and_wrong_types_are_refused_before_any_change(
     state: SandboxState,
 ) -> None:
     deal_id = state.create_deal("D", attributes={"amount": 5})
-    for attributes, message in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"no_such_attribute": 1}, "does not exist"),
         ({"amount": "12"}, "must be a number"),
         ({"amount": True}, "must be a number"),
         ({"deal_type": "Charity"}, "not an option"),
         ({"close_date": "next week"}, "not a valid date"),
         ({"is_strategic": "yes"}, "must be a boolean"),
-    ]:
+    ]
+    for attributes, message in cases:
         with pytest.raises(SandboxError, match=message):
             state.update_deal(deal_id, attributes={"amount": 99, **attributes})
     assert state.get_deal(deal_id)["attributes"]["amount"] == 5
@@ -143,11 +146,10 @@ def test_company_side_of_the_links_follows_the_deals(
     company = state.companies.add({"name": "Acme"}, [], to_ms(clock()))
     first = state.create_deal("A", linked_companies=[company.id])
     second = state.create_deal("B", linked_companies=[company.id])
-    linked = lambda: state.companies.to_json(company)["linkedDealsIds"]  # noqa: E731
-    assert linked() == [first, second]
+    assert state.companies.to_json(company)["linkedDealsIds"] == [first, second]
     state.update_deal(first, linked_companies=[])
     state.delete_deal(second)
-    assert linked() == []
+    assert state.companies.to_json(company)["linkedDealsIds"] == []
 
 
 def test_missing_deal_is_brevos_404(state: SandboxState) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import brevo
 import httpx
+from brevo.core.api_error import ApiError
+from brevo.core.http_response import HttpResponse
 
 from brevo_sync.adapters.brevo.budget import RequestBudget
 from brevo_sync.adapters.brevo.calls import BrevoCaller
@@ -85,12 +87,10 @@ class SdkBrevoGateway:
 
     def list_deals(self, *, modified_since: datetime | None, offset: int, limit: int) -> DealPage:
         since = format_since(modified_since) if modified_since is not None else None
-        raw = self._sdk.deals.with_raw_response
         # sort=asc and no sortBy: ascending creation order, which an edit does not reorder.
+        params = {"modifiedSince": since, "offset": offset, "limit": limit, "sort": "asc"}
         response = self._caller.call(
-            "GET",
-            "/crm/deals",
-            lambda: raw.get_all_deals(modified_since=since, offset=offset, limit=limit, sort="asc"),
+            "GET", "/crm/deals", lambda: self._send_without_models("crm/deals", params)
         )
         body = self._json_dict(response, "GET /crm/deals")
         items = body.get("items")
@@ -103,6 +103,23 @@ class SdkBrevoGateway:
                 endpoint="GET /crm/deals",
             )
         return DealPage(items=items, server_time=parse_http_date(response.headers.get("date")))
+
+    def _send_without_models(self, path: str, params: dict[str, Any]) -> HttpResponse[None]:
+        """A GET through the SDK's own HTTP layer (its auth, base URL and query encoding)
+        without its pydantic models: turning every deal of a 100-deal page into a model is
+        80% of a list call's CPU, and we want the raw JSON anyway. Non-2xx answers raise the
+        SDK's own ApiError, so the caller's error handling is the same as for SDK calls."""
+        http = self._sdk._client_wrapper.httpx_client
+        response = http.request(path, method="GET", params=params)
+        if not 200 <= response.status_code < 300:
+            try:
+                body: Any = response.json()
+            except ValueError:
+                body = response.text
+            raise ApiError(
+                status_code=response.status_code, headers=dict(response.headers), body=body
+            )
+        return HttpResponse(response=response, data=None)
 
     def get_deal(self, deal_id: str) -> RawRecord:
         raw = self._sdk.deals.with_raw_response

@@ -23,6 +23,7 @@ from brevo_sync.adapters.store.tables import (
     stages,
     sync_state,
 )
+from brevo_sync.adapters.store.bulk import insert_stage_moves, upsert_deals
 from brevo_sync.adapters.store.upsert import upsert
 from brevo_sync.domain.deal import Deal, DealAttribute, Pipeline
 from brevo_sync.service.ports import (
@@ -228,9 +229,8 @@ class SqlMirror:
                 if d.stage_id is not None
                 and (known.get(d.id) is None or known[d.id].stage_id != d.stage_id)
             ]
-            upsert(conn, deals, [deal_row(d, now) for d in changed], key=["id"])
-            if moves:
-                conn.execute(sa.insert(stage_history), moves)
+            upsert_deals(conn, changed, now)
+            insert_stage_moves(conn, moves)
             if quarantined:
                 conn.execute(
                     sa.insert(quarantine),

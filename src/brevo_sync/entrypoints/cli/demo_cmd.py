@@ -18,7 +18,7 @@ from brevo_sync.adapters.store.views import (
 )
 from brevo_sync.domain.deal import Pipeline
 from brevo_sync.entrypoints.cli.common import JsonOption, build_container, print_json, stdout
-from brevo_sync.entrypoints.cli.pull_cmd import describe, run_pull
+from brevo_sync.entrypoints.cli.pull_cmd import describe, report_json, run_pull
 
 HELP = """Run brevo-sync end to end with no Brevo account: start the sandbox (a local emulator
 of Brevo's API, with seeded sample deals) on a free loopback port, mirror it into
@@ -81,9 +81,9 @@ def register(app: typer.Typer) -> None:
             print_json(
                 {
                     "database_url": container.settings.database_url,
-                    "full_pull": full,
+                    "full_pull": report_json(full),
                     "edited_in_sandbox": edited,
-                    "incremental_pull": incremental,
+                    "incremental_pull": report_json(incremental),
                     "deals_mirrored": status.deals,
                 }
             )

@@ -73,6 +73,10 @@ def run_pull(container: Container, *, full: bool, show_progress: bool) -> PullRe
     return report
 
 
+def report_json(report: PullReport) -> dict[str, object]:
+    return {**asdict(report), "requests_total": report.requests_total}
+
+
 def _requests(n: int) -> str:
     return f"{n} Brevo request" + ("" if n == 1 else "s")
 
@@ -105,6 +109,6 @@ def register(app: typer.Typer) -> None:
         finally:
             container.close()
         if as_json:
-            print_json({**asdict(report), "requests_total": report.requests_total})
+            print_json(report_json(report))
         else:
             stdout.print(describe(report))
