@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from brevo_sync.adapters.store.alerts import raise_alerts
+from brevo_sync.adapters.store.alerts import raise_alerts, sweep_cache
 from brevo_sync.domain.rules.timing import TimeRules
 
 
@@ -29,9 +29,7 @@ class SweepReport:
         return sum(self.raised.values())
 
 
-def run_time_sweep(
-    bind: sa.Engine | sa.Connection, rules: TimeRules, now: datetime
-) -> SweepReport:
+def run_time_sweep(bind: sa.Engine | sa.Connection, rules: TimeRules, now: datetime) -> SweepReport:
     """Sweep the mirror at `now` (aware UTC) in one transaction.
 
     Given an Engine, the sweep opens and commits its own transaction. Given a Connection
@@ -42,11 +40,12 @@ def run_time_sweep(
         raise ValueError(f"the sweep needs an aware `now`, got {now!r}")
     started = time.perf_counter()
     if isinstance(bind, sa.Engine):
-        with bind.begin() as conn:
+        with bind.connect() as conn, sweep_cache(conn), conn.begin():
             raised = raise_alerts(conn, rules, now)
     elif bind.in_transaction():
-        raised = raise_alerts(bind, rules, now)
+        with sweep_cache(bind):
+            raised = raise_alerts(bind, rules, now)
     else:
-        with bind.begin():
+        with sweep_cache(bind), bind.begin():
             raised = raise_alerts(bind, rules, now)
     return SweepReport(now=now, raised=raised, seconds=time.perf_counter() - started)

@@ -1,9 +1,10 @@
 """The alerts table and the set-based time-rules sweep over the mirror.
 
 Each time rule is one `INSERT INTO alerts SELECT ... FROM deals WHERE <crossed> ON CONFLICT
-DO NOTHING`: the database finds every deal past the threshold and the unique key
-(deal_id, rule, anchor_at) drops the crossings an earlier sweep already raised. No deal row
-travels to Python, which is what makes a million-deal mirror sweepable in a second or two.
+DO NOTHING`: the database finds every deal past the threshold and the unique key of a
+crossing (anchor_at, deal_id, rule) drops those an earlier sweep already raised. No deal row
+travels to Python, which is what makes a million-deal mirror sweepable in seconds
+(bench/sweep_bench.py).
 The semantics are those of `domain.rules.timing.evaluate_time_rules`; the integration tests
 hold the two to the same (deal, rule, anchor) set on SQLite and PostgreSQL.
 
@@ -13,7 +14,8 @@ Importing this module registers `alerts` and the sweep's indexes on `deals` on t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +33,9 @@ alerts = sa.Table(
     metadata,
     # BIGINT on PostgreSQL; on SQLite only a plain INTEGER primary key is the cheap rowid.
     sa.Column(
-        "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+        "id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
         autoincrement=True,
     ),
     # No foreign key to deals: deals are never deleted (tombstones), and the check would cost
@@ -46,14 +50,10 @@ alerts = sa.Table(
     # The identity of a crossing, which makes "raised once per crossing" hold. Anchor first:
     # a sweep statement yields deals in anchor order (per stage), and the rules sharing an
     # anchor land next to each other, so inserts and conflict probes walk this index almost
-    # sequentially; with deal_id first, the first sweep of 1M deals took 3x as long.
+    # sequentially; with deal_id first, inserting them took twice as long.
     sa.UniqueConstraint("anchor_at", "deal_id", "rule"),
-    # What consumers poll for; ids only grow, so sweep inserts append to this index.
-    sa.Index(
-        "ix_alerts_unacknowledged", "id",
-        sqlite_where=sa.text("acknowledged_at IS NULL"),
-        postgresql_where=sa.text("acknowledged_at IS NULL"),
-    ),
+    # No index for consumers yet: whoever polls unacknowledged alerts adds the one their
+    # query needs; each index costs the first sweep of a big mirror ~10% (bench/).
 )
 ALERT_KEY = ("anchor_at", "deal_id", "rule")
 
@@ -89,16 +89,30 @@ def _sweep_index(name: str, *columns: sa.ColumnElement[Any]) -> sa.Index:
 # statements use (the functions above), or the databases will not match them.
 SWEEP_INDEXES = (
     _sweep_index(
-        "ix_deals_sweep_stage_entry", deals.c.stage_id, stage_entry(), deals.c.id,
-        deals.c.stage_updated_at, deals.c.created_at,
+        "ix_deals_sweep_stage_entry",
+        deals.c.stage_id,
+        stage_entry(),
+        deals.c.id,
+        deals.c.stage_updated_at,
+        deals.c.created_at,
     ),
     _sweep_index(
-        "ix_deals_sweep_activity", deals.c.stage_id, last_activity(), deals.c.id,
-        deals.c.last_activity_at, deals.c.updated_at, deals.c.created_at,
+        "ix_deals_sweep_activity",
+        deals.c.stage_id,
+        last_activity(),
+        deals.c.id,
+        deals.c.last_activity_at,
+        deals.c.updated_at,
+        deals.c.created_at,
     ),
     _sweep_index(
-        "ix_deals_sweep_update", deals.c.stage_id, last_update(), deals.c.amount, deals.c.id,
-        deals.c.updated_at, deals.c.created_at,
+        "ix_deals_sweep_update",
+        deals.c.stage_id,
+        last_update(),
+        deals.c.amount,
+        deals.c.id,
+        deals.c.updated_at,
+        deals.c.created_at,
     ),
 )
 
@@ -176,33 +190,30 @@ def sweep_plan(rules: TimeRules) -> list[SweepRule]:
     """The statements one sweep runs, in the order of `rules.rule_keys`; rules on a closed
     stage are left out, as closed deals raise nothing."""
     closed = rules.closed_stage_ids
-    any_open = (
-        deals.c.stage_id.in_(open_stages(closed)),
-        deals.c.stage_id.is_(None),
-    )
-    plan: list[SweepRule] = []
-    for limit in rules.stage_limits:
-        if limit.stage_id not in closed:
-            plan.append(SweepRule(
-                limit.key, limit.escalation, stage_entry(), limit.max_days, limit.max_days,
-                (deals.c.stage_id == limit.stage_id,),
-            ))
-    for follow_up in rules.follow_ups:
-        if follow_up.stage_id not in closed:
-            plan.append(SweepRule(
-                follow_up.key, follow_up.action, stage_entry(), 0, follow_up.after_days,
-                (deals.c.stage_id == follow_up.stage_id,),
-            ))
-    for idle in rules.inactivity:
-        plan.append(SweepRule(
-            idle.key, idle.action, last_activity(), idle.days, idle.days, any_open
-        ))
+    any_open = (deals.c.stage_id.in_(open_stages(closed)), deals.c.stage_id.is_(None))
+    plan = [
+        SweepRule(limit.key, limit.escalation, stage_entry(), limit.max_days, limit.max_days,
+                  (deals.c.stage_id == limit.stage_id,))
+        for limit in rules.stage_limits
+        if limit.stage_id not in closed
+    ]  # fmt: skip
+    plan += [
+        SweepRule(follow.key, follow.action, stage_entry(), 0, follow.after_days,
+                  (deals.c.stage_id == follow.stage_id,))
+        for follow in rules.follow_ups
+        if follow.stage_id not in closed
+    ]  # fmt: skip
+    plan += [
+        SweepRule(idle.key, idle.action, last_activity(), idle.days, idle.days, any_open)
+        for idle in rules.inactivity
+    ]
     if rules.stale is not None:
         days = rules.stale.days_without_update
         high_value = deals.c.amount > sa.literal(rules.stale.min_amount, deals.c.amount.type)
-        plan.append(SweepRule(
-            STALE_RULE_KEY, STALE_ACTION, last_update(), days, days, any_open, (high_value,)
-        ))
+        plan.append(
+            SweepRule(STALE_RULE_KEY, STALE_ACTION, last_update(), days, days, any_open,
+                      (high_value,))
+        )  # fmt: skip
     return plan
 
 
@@ -239,16 +250,38 @@ def raise_alerts(conn: sa.Connection, rules: TimeRules, now: datetime) -> dict[s
     """Run every rule's statement on `conn` (in the caller's transaction); new alerts by rule."""
     raised: dict[str, int] = {}
     for rule in sweep_plan(rules):
-        result = conn.execute(raise_statement(rule, now, conn.dialect))
-        raised[rule.key] = max(result.rowcount, 0)
+        # SQLAlchemy keeps an INSERT's row count only when asked (psycopg would report -1).
+        statement = raise_statement(rule, now, conn.dialect)
+        result = conn.execute(statement, execution_options={"preserve_rowcount": True})
+        raised[rule.key] = result.rowcount
     return raised
 
 
-def alert_keys(
-    conn: sa.Connection, deal_ids: Sequence[str] | None = None
-) -> set[tuple[str, str, datetime]]:
-    """(deal_id, rule, anchor_at) of the stored alerts, optionally of some deals only."""
+# SQLite page cache for a sweep's connection, in KiB. A first sweep of a million deals dirties
+# ~150 MiB of alert pages; in the default 2 MiB they spill to the WAL and are read back again,
+# half of that sweep's system calls and ~15% of its time. SQLite allocates pages only as
+# they are used, so a sweep that raises little costs no memory.
+SWEEP_SQLITE_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def sweep_cache(conn: sa.Connection) -> Iterator[None]:
+    """A big page cache on a SQLite connection for the sweep, the old size again afterwards
+    (the connection goes back to the pool). Other databases: nothing to do."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    # The driver's own connection: a PRAGMA through SQLAlchemy would start its transaction.
+    raw: Any = conn.connection.driver_connection
+    previous = int(raw.execute("PRAGMA cache_size").fetchone()[0])
+    raw.execute(f"PRAGMA cache_size=-{SWEEP_SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size={previous}")
+
+
+def alert_keys(conn: sa.Connection) -> set[tuple[str, str, datetime]]:
+    """(deal_id, rule, anchor_at) of every stored alert."""
     query = sa.select(alerts.c.deal_id, alerts.c.rule, alerts.c.anchor_at)
-    if deal_ids is not None:
-        query = query.where(alerts.c.deal_id.in_(deal_ids))
     return {(row.deal_id, row.rule, row.anchor_at) for row in conn.execute(query)}

@@ -44,10 +44,8 @@ def sqlite_stamp(value: datetime | None) -> str | None:
     if value is None:
         return None
     v = value if value.tzinfo is UTC else value.astimezone(UTC)
-    return (
-        f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
-        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
-    )
+    # isoformat is C code; "microseconds" keeps the fixed width even when they are zero.
+    return v.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_date(value: date | None) -> str | None:

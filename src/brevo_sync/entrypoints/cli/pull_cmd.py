@@ -35,7 +35,7 @@ def run_pull(container: Container, *, full: bool, show_progress: bool) -> PullRe
     gateway = container.gateway
     run_id = mirror.start_run("pull", utc_now())
     mark = gateway.requests.snapshot()
-    label = "Reading all deals" if full else "Reading changed deals"
+    label = "Reading deals from Brevo"
     try:
         with page_progress(label, enabled=show_progress) as progress:
             report = pull(

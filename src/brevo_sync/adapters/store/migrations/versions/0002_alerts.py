@@ -25,18 +25,38 @@ LIVE = "deleted_at IS NULL"
 SWEEP_INDEXES = (
     (
         "ix_deals_sweep_stage_entry",
-        ("stage_id", "coalesce(stage_updated_at, created_at)", "id", "stage_updated_at",
-         "created_at", "deleted_at"),
+        (
+            "stage_id",
+            "coalesce(stage_updated_at, created_at)",
+            "id",
+            "stage_updated_at",
+            "created_at",
+            "deleted_at",
+        ),
     ),
     (
         "ix_deals_sweep_activity",
-        ("stage_id", "coalesce(last_activity_at, updated_at, created_at)", "id",
-         "last_activity_at", "updated_at", "created_at", "deleted_at"),
+        (
+            "stage_id",
+            "coalesce(last_activity_at, updated_at, created_at)",
+            "id",
+            "last_activity_at",
+            "updated_at",
+            "created_at",
+            "deleted_at",
+        ),
     ),
     (
         "ix_deals_sweep_update",
-        ("stage_id", "coalesce(updated_at, created_at)", "amount", "id", "updated_at",
-         "created_at", "deleted_at"),
+        (
+            "stage_id",
+            "coalesce(updated_at, created_at)",
+            "amount",
+            "id",
+            "updated_at",
+            "created_at",
+            "deleted_at",
+        ),
     ),
 )
 
@@ -45,7 +65,9 @@ def upgrade() -> None:
     op.create_table(
         "alerts",
         sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
             autoincrement=True,
         ),
         sa.Column("deal_id", sa.String(64), nullable=False),
@@ -60,20 +82,17 @@ def upgrade() -> None:
             "anchor_at", "deal_id", "rule", name="uq_alerts_anchor_at_deal_id_rule"
         ),
     )
-    op.create_index(
-        "ix_alerts_unacknowledged", "alerts", ["id"],
-        sqlite_where=sa.text("acknowledged_at IS NULL"),
-        postgresql_where=sa.text("acknowledged_at IS NULL"),
-    )
     for name, columns in SWEEP_INDEXES:
         op.create_index(
-            name, "deals", [sa.text(c) for c in columns],
-            sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE),
+            name,
+            "deals",
+            [sa.text(c) for c in columns],
+            sqlite_where=sa.text(LIVE),
+            postgresql_where=sa.text(LIVE),
         )
 
 
 def downgrade() -> None:
     for name, _ in reversed(SWEEP_INDEXES):
         op.drop_index(name, table_name="deals")
-    op.drop_index("ix_alerts_unacknowledged", table_name="alerts")
     op.drop_table("alerts")
