@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from brevo_sync.adapters.store import schema  # noqa: F401  (registers the sweep's indexes)
 from brevo_sync.adapters.store.mirror import SqlMirror
 from brevo_sync.adapters.store.tables import deals, quarantine, stage_history, stages
 from brevo_sync.errors import BrevoUnavailable
@@ -116,19 +117,35 @@ def test_bad_record_is_quarantined_and_the_pull_goes_on(mirror_engine: Engine) -
     assert bad.raw["attributes"]["amount"] == "lots"
 
 
+def deal_indexes(engine: Engine) -> set[str]:
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deals' "
+        "AND sql IS NOT NULL"
+        if engine.dialect.name == "sqlite"
+        else "SELECT indexname FROM pg_indexes WHERE tablename = 'deals' "
+        "AND schemaname = current_schema() AND indexname <> 'pk_deals'"
+    )
+    with engine.connect() as conn:
+        return set(conn.exec_driver_sql(query).scalars())
+
+
 def test_crash_mid_pull_resumes_without_rereading_or_losing(mirror_engine: Engine) -> None:
+    expected_indexes = {ix.name for ix in deals.indexes}
+    assert deal_indexes(mirror_engine) == expected_indexes
     brevo = FakeBrevo()
     brevo.add(95)
     brevo.fail_on_call = 4  # pages 1-3 commit, the 4th request fails
     with pytest.raises(BrevoUnavailable):
         run(brevo, mirror_engine)
     assert len(mirrored(mirror_engine)) == 30
+    assert deal_indexes(mirror_engine) == set()  # a first full read builds them at its end
     brevo.fail_on_call = None
     report = run(brevo, mirror_engine)
     assert report.resumed and report.full
     assert report.requests == {"GET /crm/deals": 7}  # offsets 30..90 then the short page
     assert report.deals_read == 65
     assert mirrored(mirror_engine) == remote(brevo)
+    assert deal_indexes(mirror_engine) == expected_indexes
 
 
 def test_edits_during_a_run_are_caught_by_the_next_run(mirror_engine: Engine) -> None:
@@ -180,6 +197,10 @@ def test_full_flag_rereads_everything(mirror_engine: Engine) -> None:
     brevo = FakeBrevo()
     brevo.add(12)
     run(brevo, mirror_engine)
+    indexes = deal_indexes(mirror_engine)
+    assert indexes == {ix.name for ix in deals.indexes}
+    assert SqlMirror(mirror_engine).prepare_full_read() is False  # not empty: nothing dropped
+    assert deal_indexes(mirror_engine) == indexes
     report = run(brevo, mirror_engine, full=True)
     assert report.full and report.deals_read == 12 and report.deals_written == 0
     assert report.deals_unchanged == 12

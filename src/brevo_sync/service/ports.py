@@ -148,6 +148,11 @@ class MirrorStore(Protocol):
         stays) and stamp `catalog_fetched_at`. `commit_page` never touches that stamp."""
         ...
 
+    def prepare_full_read(self) -> bool:
+        """A full read starts at offset 0: the store may prepare a bulk load (it must still
+        be exactly the same mirror once the read completes). Returns whether it did."""
+        ...
+
     def commit_page(
         self,
         deals: Sequence[Deal],

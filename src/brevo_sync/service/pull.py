@@ -108,6 +108,8 @@ class _Pull:
         report = PullReport(full=False, resumed=run is not None)
         if run is None:
             run = self._new_run(state, full=full)
+            if run.full:
+                self.store.prepare_full_read()
         report.full = run.full
         self.known_stages = self.store.known_stage_ids()
         if self._catalog_due(state, run, report.resumed):

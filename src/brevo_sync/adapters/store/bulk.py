@@ -130,3 +130,23 @@ def insert_stage_moves(conn: Connection, moves: Sequence[dict[str, Any]]) -> Non
         for m in moves
     ]
     conn.exec_driver_sql(_history_statement(dialect), rows)
+
+
+@cache
+def _row_upsert_statement(dialect: str, table: str, columns: tuple[str, ...], key: str) -> str:
+    mark = "?" if dialect == "sqlite" else "%s"
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(mark for _ in columns)}) ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    )
+
+
+def upsert_row(conn: Connection, table: str, row: dict[str, Any], *, key: str) -> None:
+    """One row upserted at driver level (the per-page sync state write). Values may be None,
+    str, int, bool or aware datetimes; nothing else is converted."""
+    dialect = conn.dialect.name
+    stamp, _ = _converters(dialect)
+    columns = tuple(row)
+    values = tuple(stamp(v) if isinstance(v, datetime) else v for v in row.values())
+    conn.exec_driver_sql(_row_upsert_statement(dialect, table, columns, key), values)

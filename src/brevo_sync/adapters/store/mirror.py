@@ -23,7 +23,8 @@ from brevo_sync.adapters.store.tables import (
     stages,
     sync_state,
 )
-from brevo_sync.adapters.store.bulk import insert_stage_moves, upsert_deals
+from brevo_sync.adapters.store import schema as _schema  # noqa: F401  (all deal indexes)
+from brevo_sync.adapters.store.bulk import insert_stage_moves, upsert_deals, upsert_row
 from brevo_sync.adapters.store.upsert import upsert
 from brevo_sync.domain.deal import Deal, DealAttribute, Pipeline
 from brevo_sync.service.ports import (
@@ -126,7 +127,7 @@ class SqlMirror:
             "last_success_at": state.last_success_at,
             "last_full_at": state.last_full_at,
         }
-        upsert(conn, sync_state, [row], key=["resource"])
+        upsert_row(conn, "sync_state", row, key="resource")
 
     def save_budget(self, budget: BudgetSnapshot) -> None:
         with self.engine.begin() as conn:
@@ -201,6 +202,18 @@ class SqlMirror:
             )
 
     # -- deals ---------------------------------------------------------------------------
+    def prepare_full_read(self) -> bool:
+        """Before the first page of a full read: if the mirror has no deals yet, drop the deal
+        table's secondary indexes, to be built once, sorted, when the read completes (see
+        `commit_page`). Maintaining them page by page cost more than half of a first pull's
+        writes; building them at the end costs a fraction. Returns whether it deferred."""
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(deals.c.id).limit(1)).first() is not None:
+                return False
+            for index in deals.indexes:
+                conn.execute(sa.schema.DropIndex(index, if_exists=True))
+        return True
+
     def commit_page(
         self,
         batch: Sequence[Deal],
@@ -246,6 +259,8 @@ class SqlMirror:
                     ],
                 )
             self._save_state(conn, state)
+            if state.run is None:  # the read completed: indexes a bulk load deferred come back
+                ensure_deal_indexes(conn)
         return PageOutcome(
             written=len(changed),
             unchanged=len(batch) - len(changed),
@@ -292,6 +307,13 @@ class SqlMirror:
                     detail=detail,
                 )
             )
+
+
+def ensure_deal_indexes(conn: Connection) -> None:
+    """Create any index of the deals table that is missing (a no-op when none is)."""
+    # IF NOT EXISTS rather than reflection: SQLite cannot reflect expression indexes.
+    for index in deals.indexes:
+        conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
 
 
 def _stage_move(deal: Deal, known: sa.Row[Any] | None, now: datetime) -> dict[str, Any]:

@@ -73,10 +73,6 @@ def upgrade() -> None:
         sa.Column("deleted_at", Stamp),
     )
     op.create_index("ix_deals_pipeline_id_stage_id", "deals", ["pipeline_id", "stage_id"])
-    op.create_index("ix_deals_owner", "deals", ["owner"])
-    op.create_index("ix_deals_updated_at", "deals", ["updated_at"])
-    op.create_index("ix_deals_close_date", "deals", ["close_date"])
-    op.create_index("ix_deals_stage_updated_at", "deals", ["stage_updated_at"])
     op.create_table(
         "stage_history",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
