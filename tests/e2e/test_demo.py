@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from tests.e2e.conftest import Cli
 
@@ -15,6 +16,8 @@ def test_demo_runs_end_to_end_and_leaves_its_mirror(offline_cli: Cli) -> None:
     assert "Pulled 150 deals (full read)" in result.stdout
     assert "incremental" in result.stdout
     assert (offline_cli.cwd / "brevo_sync.db").exists()
+    swept = re.search(r"Rules sweep over the mirror: (\d+) alerts raised", result.stdout)
+    assert swept is not None and int(swept.group(1)) > 0
 
     listed = cli("deals", "list", "--limit", "0", "--json")
     assert listed.returncode == 0, listed.stderr
@@ -26,3 +29,5 @@ def test_demo_runs_end_to_end_and_leaves_its_mirror(offline_cli: Cli) -> None:
     assert doc["deals_mirrored"] == 150
     assert doc["incremental_pull"]["deals_written"] == 3
     assert doc["incremental_pull"]["requests_total"] <= 2
+    # Alerts are raised once per crossing: the second sweep finds (almost) nothing new.
+    assert sum(doc["rules_sweep"]["raised"].values()) < int(swept.group(1))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
@@ -26,7 +27,7 @@ COLUMNS = (
     "created_at", "updated_at", "stage_updated_at", "last_activity_at", "attributes",
     "contact_ids", "company_ids", "pulled_at", "deleted_at",
 )  # fmt: skip
-if COLUMNS != tuple(c.name for c in deals.columns):
+if tuple(c.name for c in deals.columns) != COLUMNS:
     raise RuntimeError("bulk.COLUMNS no longer matches the deals table: update upsert_deals")
 _KEY = "id"
 # Compact and without the circularity check: these are plain JSON documents from Brevo.
@@ -124,9 +125,7 @@ def insert_stage_moves(conn: Connection, moves: Sequence[dict[str, Any]]) -> Non
     dialect = conn.dialect.name
     stamp, _ = _converters(dialect)
     rows = [
-        tuple(
-            stamp(m[c]) if c in ("changed_at", "recorded_at") else m[c] for c in HISTORY_COLUMNS
-        )
+        tuple(stamp(m[c]) if c in ("changed_at", "recorded_at") else m[c] for c in HISTORY_COLUMNS)
         for m in moves
     ]
     conn.exec_driver_sql(_history_statement(dialect), rows)
@@ -150,3 +149,32 @@ def upsert_row(conn: Connection, table: str, row: dict[str, Any], *, key: str) -
     columns = tuple(row)
     values = tuple(stamp(v) if isinstance(v, datetime) else v for v in row.values())
     conn.exec_driver_sql(_row_upsert_statement(dialect, table, columns, key), values)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownDeal:
+    """What a page write needs to know of a mirrored deal. `updated` is in the driver's own
+    form (text on SQLite, datetime on PostgreSQL): compare it with `version_of`, not raw."""
+
+    stage_id: str | None
+    updated: Any
+    deleted: bool
+
+
+def known_deals(conn: Connection, ids: Sequence[str]) -> dict[str, KnownDeal]:
+    if not ids:
+        return {}
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    sql = (
+        "SELECT id, stage_id, updated_at, deleted_at IS NOT NULL FROM deals "
+        f"WHERE id IN ({', '.join(mark for _ in ids)})"
+    )
+    rows = conn.exec_driver_sql(sql, tuple(ids))
+    return {r[0]: KnownDeal(r[1], r[2], bool(r[3])) for r in rows}
+
+
+def version_of(conn: Connection, updated_at: datetime | None) -> Any:
+    """`updated_at` as `known_deals` returns stored ones (fixed-width text on SQLite, which
+    orders like the time it spells)."""
+    stamp, _ = _converters(conn.dialect.name)
+    return stamp(updated_at)

@@ -13,18 +13,24 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from brevo_sync.adapters.store import schema as _schema  # noqa: F401  (all deal indexes)
+from brevo_sync.adapters.store.bulk import (
+    KnownDeal,
+    insert_stage_moves,
+    known_deals,
+    upsert_deals,
+    upsert_row,
+    version_of,
+)
 from brevo_sync.adapters.store.tables import (
     deal_attributes,
     deals,
     pipelines,
     quarantine,
     runs,
-    stage_history,
     stages,
     sync_state,
 )
-from brevo_sync.adapters.store import schema as _schema  # noqa: F401  (all deal indexes)
-from brevo_sync.adapters.store.bulk import insert_stage_moves, upsert_deals, upsert_row
 from brevo_sync.adapters.store.upsert import upsert
 from brevo_sync.domain.deal import Deal, DealAttribute, Pipeline
 from brevo_sync.service.ports import (
@@ -60,11 +66,11 @@ def deal_row(deal: Deal, now: datetime) -> dict[str, Any]:
     }
 
 
-def _is_unchanged(known: sa.Row[Any] | None, deal: Deal) -> bool:
+def _is_unchanged(known: KnownDeal | None, version: Any) -> bool:
     """Already mirrored at this version (or newer): overlap re-reads write nothing."""
-    if known is None or known.deleted_at is not None or deal.updated_at is None:
+    if known is None or known.deleted or version is None:
         return False
-    return known.updated_at is not None and known.updated_at >= deal.updated_at
+    return known.updated is not None and known.updated >= version
 
 
 def _newest_per_id(batch: Sequence[Deal]) -> list[Deal]:
@@ -223,19 +229,12 @@ class SqlMirror:
     ) -> PageOutcome:
         batch = _newest_per_id(batch)
         with self.engine.begin() as conn:
-            known = (
-                {
-                    row.id: row
-                    for row in conn.execute(
-                        sa.select(
-                            deals.c.id, deals.c.stage_id, deals.c.updated_at, deals.c.deleted_at
-                        ).where(deals.c.id.in_([d.id for d in batch]))
-                    )
-                }
-                if batch
-                else {}
-            )
-            changed = [d for d in batch if not _is_unchanged(known.get(d.id), d)]
+            known = known_deals(conn, [d.id for d in batch])
+            changed = [
+                d
+                for d in batch
+                if not _is_unchanged(known.get(d.id), version_of(conn, d.updated_at))
+            ]
             moves = [
                 _stage_move(d, known.get(d.id), now)
                 for d in changed
@@ -316,7 +315,7 @@ def ensure_deal_indexes(conn: Connection) -> None:
         conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
 
 
-def _stage_move(deal: Deal, known: sa.Row[Any] | None, now: datetime) -> dict[str, Any]:
+def _stage_move(deal: Deal, known: KnownDeal | None, now: datetime) -> dict[str, Any]:
     """A stage history row. The time is Brevo's stage_updated_at when it gives one; for a
     deal seen for the first time, its creation; otherwise the moment we noticed."""
     changed_at = deal.stage_updated_at or (deal.created_at if known is None else None)

@@ -16,7 +16,6 @@ from brevo_sync.adapters.store.engine import create_mirror_engine
 from brevo_sync.adapters.store.views import mirror_pipelines
 from brevo_sync.config import load_settings
 from brevo_sync.domain.deal import Pipeline
-
 from brevo_sync.entrypoints.cli import (
     db_cmd,
     deals_cmd,

@@ -10,15 +10,19 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from brevo_sync.adapters.rules_file import load_rules
 from brevo_sync.adapters.store.views import (
     DealFilter,
     find_deals,
     mirror_pipelines,
     mirror_status,
 )
+from brevo_sync.bootstrap import Container, utc_now
 from brevo_sync.domain.deal import Pipeline
+from brevo_sync.domain.rules import Rulebook, build_time_rules
 from brevo_sync.entrypoints.cli.common import JsonOption, build_container, print_json, stdout
 from brevo_sync.entrypoints.cli.pull_cmd import describe, report_json, run_pull
+from brevo_sync.service.sweep import SweepReport, run_time_sweep
 
 HELP = """Run brevo-sync end to end with no Brevo account: start the sandbox (a local emulator
 of Brevo's API, with seeded sample deals) on a free loopback port, mirror it into
@@ -63,9 +67,7 @@ def register(app: typer.Typer) -> None:
         with SandboxServer(state) as server:
             # The demo's output tells the story; info logs would only interleave with it.
             quiet = {} if "BREVO_SYNC_LOG_LEVEL" in os.environ else {"log_level": "WARNING"}
-            container = build_container(
-                api_key=state.api_key, base_url=server.base_url, **quiet
-            )
+            container = build_container(api_key=state.api_key, base_url=server.base_url, **quiet)
             try:
                 if not as_json:
                     stdout.print(f"Sandbox serving {deals} sample deals at {server.base_url}")
@@ -75,6 +77,7 @@ def register(app: typer.Typer) -> None:
                 status = mirror_status(container.engine)
                 rows = find_deals(container.engine, DealFilter(limit=None, sort="pipeline"))
                 pipelines = mirror_pipelines(container.engine)
+                sweep = _sweep(container, pipelines)
             finally:
                 container.close()
         if as_json:
@@ -85,6 +88,7 @@ def register(app: typer.Typer) -> None:
                     "edited_in_sandbox": edited,
                     "incremental_pull": report_json(incremental),
                     "deals_mirrored": status.deals,
+                    "rules_sweep": {"raised": sweep.raised, "seconds": sweep.seconds},
                 }
             )
             return
@@ -92,10 +96,32 @@ def register(app: typer.Typer) -> None:
         stdout.print(f"\nA sales rep edits {len(edited)} deals in Brevo (the sandbox) ...")
         stdout.print(describe(incremental))
         stdout.print(_stage_table(pipelines, rows))
+        stdout.print(_describe_sweep(sweep, pipelines))
         stdout.print(
             f"\nThe mirror ({container.settings.database_url}) holds {status.deals} deals. "
             "Try `brevo-sync status` or `brevo-sync deals list --sort -amount`."
         )
+
+
+def _sweep(container: Container, pipelines: list[Pipeline]) -> SweepReport:
+    """The time rules of the rules file (BREVO_SYNC_RULES or the packaged one), mapped onto
+    the mirror's stages, swept over every mirrored deal."""
+    book = Rulebook.build(load_rules(container.settings.rules), pipelines)
+    return run_time_sweep(container.engine, build_time_rules(book), utc_now())
+
+
+def _describe_sweep(sweep: SweepReport, pipelines: list[Pipeline]) -> str:
+    """Alerts per rule, stage ids in the rule keys shown as 'Pipeline / Stage'."""
+    names = {s.id: f"{p.name} / {s.name}" for p in pipelines for s in p.stages}
+
+    def label(rule: str) -> str:
+        kind, _, ref = rule.partition(":")
+        return f"{kind}: {names[ref]}" if ref in names else rule
+
+    busiest = sorted(((n, label(rule)) for rule, n in sweep.raised.items() if n), reverse=True)
+    lines = [f"\nRules sweep over the mirror: {sweep.total} alerts raised in {sweep.seconds:.2f} s"]
+    lines += [f"  {rule}: {n}" for n, rule in busiest]
+    return "\n".join(lines)
 
 
 def _stage_table(pipelines: list[Pipeline], rows: list[dict[str, Any]]) -> Table:
