@@ -24,6 +24,7 @@ from brevo_sync.errors import StoreError
 # SQLite cannot reflect expression indexes, so Alembic skips them there (with a warning);
 # PostgreSQL reflects and compares them, and the same test runs there too.
 @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression")
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_match_the_table_definitions(mirror_engine: Engine) -> None:
     with mirror_engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)

@@ -9,9 +9,13 @@ How a run reads (see ports.BrevoGateway.list_deals for why creation order):
   paging (behind our offset) has a newer timestamp and is read by the next run.
 - The next run starts at cursor - overlap. The overlap absorbs clock granularity and whether
   Brevo's "since" is inclusive (unverified): the deals in it are re-read but not re-written.
-Request counts (pinned by tests): a full read of N deals spends ceil(N/page)+1 list calls plus
-pipelines and attributes; an incremental run with k changes ceil((k+1)/page)+... list calls
-(k changes + the overlap's newest deal, one short page to end) and no catalogue calls.
+- Deletes shift an offset-paged list; they are the one edit a run can miss a neighbour by.
+  A full read (`pull --full`, later the reconcile) is the backstop, as for deletes themselves.
+Request counts (pinned by tests): a full read of N deals spends floor(N/page)+1 list calls
+(the last one short, possibly empty) plus pipelines and attributes, at most ceil(N/page)+3;
+an incremental run with k changes reads k deals plus the overlap's newest one(s), at most
+ceil((k+1)/page)+1 list calls, and no catalogue calls unless an unknown stage turns up or
+the refresh interval has passed.
 """
 
 from __future__ import annotations
