@@ -71,7 +71,7 @@ RULES = TimeRules(
         InactivityRule(14, ALERT_TEAM_LEAD),
         InactivityRule(30, MARK_DORMANT),
     ),
-    stale=StaleRule(Decimal(25000), 14),
+    stale=StaleRule(Decimal(25000), 14, currency="EUR"),
     closed_stage_ids=frozenset({"CLOSED_WON", "CLOSED_LOST"}),
     follow_ups=(StageFollowUp("PROPOSAL", 3),),
 )

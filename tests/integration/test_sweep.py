@@ -39,7 +39,7 @@ SEED_RULES = TimeRules(
         InactivityRule(14, ALERT_TEAM_LEAD),
         InactivityRule(30, MARK_DORMANT),
     ),
-    stale=StaleRule(Decimal(25000), 14),
+    stale=StaleRule(Decimal(25000), 14, currency="EUR"),
     closed_stage_ids=frozenset({"CLOSED_WON", "CLOSED_LOST"}),
     follow_ups=(StageFollowUp("PROPOSAL", 3),),
 )
@@ -74,6 +74,7 @@ def random_deals(seed: int, count: int) -> list[tuple[Deal, bool]]:
         (
             Deal(
                 id=f"deal{i:04d}", stage_id=rng.choice(STAGES), amount=rng.choice(amounts),
+                currency=rng.choice([None, "EUR", "eur", "USD"]),
                 created_at=stamp(), updated_at=stamp(), stage_updated_at=stamp(),
                 last_activity_at=stamp(),
             ),
@@ -87,6 +88,7 @@ def store(engine: Engine, batch: list[tuple[Deal, bool]]) -> None:
     rows: list[dict[str, Any]] = [
         {
             "id": d.id, "stage_id": d.stage_id, "pipeline_id": "p1", "amount": d.amount,
+            "currency": d.currency,
             "created_at": d.created_at, "updated_at": d.updated_at,
             "stage_updated_at": d.stage_updated_at, "last_activity_at": d.last_activity_at,
             "attributes": {}, "contact_ids": [], "company_ids": [], "pulled_at": NOW,

@@ -129,7 +129,7 @@ def test_time_rules_for_the_sweep_carry_the_seed_numbers(book: Rulebook) -> None
         InactivityRule(14, "alert_team_lead"),
         InactivityRule(30, "mark_dormant"),
     )
-    assert rules.stale == StaleRule(Decimal(25000), 14)
+    assert rules.stale == StaleRule(Decimal(25000), 14, currency="EUR")
     assert rules.follow_ups == (StageFollowUp("PROPOSAL", 3),)
     assert rules.closed_stage_ids == {"Closed Won", "Closed Lost", "CLOSED_WON", "CLOSED_LOST"}
 

@@ -263,3 +263,18 @@ def test_sweeps_over_a_deals_life_raise_each_crossing_once(
     assert len(raised_pairs) == len(set(raised_pairs))
     # The final state, swept once more, holds nothing the ledger has not seen.
     assert all(a.key in ledger for a in evaluate_time_rules(deal, SEED_RULES, now))
+
+
+def test_stale_threshold_is_never_held_against_another_currency() -> None:
+    rules = TimeRules(stale=StaleRule(Decimal(25000), 14, currency="EUR"))
+    now = T0 + 20 * DAY
+
+    def raised(currency: str | None) -> list[str]:
+        deal = Deal(
+            id="d", stage_id="NEGOTIATION", amount=Decimal(30000), currency=currency,
+            created_at=T0, updated_at=T0,
+        )  # fmt: skip
+        return [a.rule for a in evaluate_time_rules(deal, rules, now)]
+
+    assert raised("EUR") == raised("eur") == raised(None) == ["stale_high_value"]
+    assert raised("USD") == []

@@ -210,9 +210,14 @@ def sweep_plan(rules: TimeRules) -> list[SweepRule]:
     if rules.stale is not None:
         days = rules.stale.days_without_update
         high_value = deals.c.amount > sa.literal(rules.stale.min_amount, deals.c.amount.type)
+        conditions: tuple[sa.ColumnElement[bool], ...] = (high_value,)
+        if rules.stale.currency is not None:
+            # As StaleRule.applies_to: no currency counts as the threshold's own.
+            currency = rules.stale.currency.upper()
+            conditions += (sa.func.upper(sa.func.coalesce(deals.c.currency, currency)) == currency,)
         plan.append(
             SweepRule(STALE_RULE_KEY, STALE_ACTION, last_update(), days, days, any_open,
-                      (high_value,))
+                      conditions)
         )  # fmt: skip
     return plan
 

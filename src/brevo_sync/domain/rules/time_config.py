@@ -42,11 +42,12 @@ def build_time_rules(book: Rulebook) -> TimeRules:
     stale = None
     rule = config.time_rules.stale_high_value
     if rule is not None:
-        # The sweep compares amounts as they are; the threshold is the default currency's
-        # (seed 000 gives one number). See the note in timing.StaleRule.
-        limit = threshold_for(rule.amount_over, config.default_currency, config.default_currency)
+        # Seed 000 gives one number: the threshold in the default currency, applied to deals
+        # in that currency (or none); amounts in other currencies are not held against it.
+        currency = config.default_currency
+        limit = threshold_for(rule.amount_over, currency, currency)
         if limit is not None:
-            stale = StaleRule(limit, rule.no_update_days)
+            stale = StaleRule(limit, rule.no_update_days, currency=currency)
     return TimeRules(
         stage_limits=limits,
         inactivity=inactivity,

@@ -86,12 +86,19 @@ class InactivityRule:
 class StaleRule:
     """Open deals with an amount strictly over `min_amount` and no update for the given days.
 
-    Amounts are compared as they are, whatever their currency (seed 002 leaves multi-currency
-    open); a per-currency threshold would be a new field here.
+    `min_amount` is in `currency`: only deals in that currency are compared with it (a deal
+    without a currency counts as being in it: the rules' default currency). An amount in
+    another currency is never held against it. `currency=None` compares every amount.
     """
 
     min_amount: Decimal
     days_without_update: int
+    currency: str | None = None
+
+    def applies_to(self, deal_currency: str | None) -> bool:
+        if self.currency is None or deal_currency is None:
+            return True
+        return deal_currency.upper() == self.currency.upper()
 
     def __post_init__(self) -> None:
         _require(self.min_amount >= 0, "stale rule: min_amount must be >= 0")
@@ -207,7 +214,12 @@ def evaluate_time_rules(
     for idle in rules.inactivity:
         reach(idle.key, idle.action, idle_since, idle.days)
     stale = rules.stale
-    if stale is not None and deal.amount is not None and deal.amount > stale.min_amount:
+    if (
+        stale is not None
+        and deal.amount is not None
+        and deal.amount > stale.min_amount
+        and stale.applies_to(deal.currency)
+    ):
         reach(STALE_RULE_KEY, STALE_ACTION, last_update(deal), stale.days_without_update)
     return alerts
 
