@@ -110,6 +110,7 @@ SWEEP_INDEXES = (
         deals.c.stage_id,
         last_update(),
         deals.c.amount,
+        deals.c.currency,  # the stale rule's threshold is per currency
         deals.c.id,
         deals.c.updated_at,
         deals.c.created_at,

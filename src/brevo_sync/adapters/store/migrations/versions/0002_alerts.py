@@ -52,6 +52,7 @@ SWEEP_INDEXES = (
             "stage_id",
             "coalesce(updated_at, created_at)",
             "amount",
+            "currency",
             "id",
             "updated_at",
             "created_at",
