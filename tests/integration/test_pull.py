@@ -9,11 +9,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from brevo_sync.adapters.store import schema  # noqa: F401  (registers the sweep's indexes)
+from brevo_sync.adapters.store.alerts import SWEEP_INDEXES
 from brevo_sync.adapters.store.mirror import SqlMirror
 from brevo_sync.adapters.store.tables import deals, quarantine, stage_history, stages
+from brevo_sync.domain.rules.timing import TimeRules
 from brevo_sync.errors import BrevoUnavailable
 from brevo_sync.service.pull import PullOptions, PullReport, expected_full_pull_requests, pull
+from brevo_sync.service.sweep import run_time_sweep
 from tests.fakes import FakeBrevo
 
 PAGE = 10
@@ -145,6 +147,9 @@ def test_crash_mid_pull_resumes_without_rereading_or_losing(mirror_engine: Engin
     assert report.requests == {"GET /crm/deals": 7}  # offsets 30..90 then the short page
     assert report.deals_read == 65
     assert mirrored(mirror_engine) == remote(brevo)
+    sweep_indexes = {ix.name for ix in SWEEP_INDEXES}
+    assert deal_indexes(mirror_engine) == expected_indexes - sweep_indexes
+    run_time_sweep(mirror_engine, TimeRules(), brevo.now)  # the first sweep builds its own
     assert deal_indexes(mirror_engine) == expected_indexes
 
 
@@ -198,7 +203,7 @@ def test_full_flag_rereads_everything(mirror_engine: Engine) -> None:
     brevo.add(12)
     run(brevo, mirror_engine)
     indexes = deal_indexes(mirror_engine)
-    assert indexes == {ix.name for ix in deals.indexes}
+    assert indexes == {ix.name for ix in deals.indexes} - {ix.name for ix in SWEEP_INDEXES}
     assert SqlMirror(mirror_engine).prepare_full_read() is False  # not empty: nothing dropped
     assert deal_indexes(mirror_engine) == indexes
     report = run(brevo, mirror_engine, full=True)

@@ -35,18 +35,15 @@ def parse_timestamp(value: Any, *, field: str) -> datetime | None:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
-        text = value.strip()
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = datetime.fromisoformat(text)
+        try:  # Python 3.11 reads the trailing "Z" Brevo writes
+            parsed = datetime.fromisoformat(value.strip())
         except ValueError:
             raise RecordError(f"{field}: not a date-time: {value!r}") from None
     else:
         raise RecordError(f"{field}: not a date-time: {value!r}")
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
 
 
 def parse_date(value: Any, *, field: str) -> date | None:

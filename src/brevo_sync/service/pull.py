@@ -50,6 +50,8 @@ from brevo_sync.service.prefetch import Prefetch
 
 log = structlog.get_logger(__name__)
 
+_ParsedPage = tuple[DealPage, list[Deal], list[Quarantined]]
+
 
 @dataclass(frozen=True, slots=True)
 class PullOptions:
@@ -150,8 +152,7 @@ class _Pull:
         size = self.options.page_size
         pending = self._fetch(run.since, run.offset)
         while True:
-            page = pending.result()
-            deals, bad = self._parse(page.items)
+            page, deals, bad = pending.result()
             self._learn_new_stages(deals)  # may call Brevo: before the next page is in flight
             done = len(page.items) < size
             if not done:
@@ -177,11 +178,16 @@ class _Pull:
                 report.cursor = state.cursor
                 return
 
-    def _fetch(self, since: datetime | None, offset: int) -> Prefetch[DealPage]:
+    def _fetch(self, since: datetime | None, offset: int) -> Prefetch[_ParsedPage]:
+        """Read and parse a page in the background. Parsing there too lets it run while the
+        database writes the previous page (SQLite releases the GIL while it works)."""
         size = self.options.page_size
-        return Prefetch(
-            lambda: self.gateway.list_deals(modified_since=since, offset=offset, limit=size)
-        )
+
+        def fetch() -> _ParsedPage:
+            page = self.gateway.list_deals(modified_since=since, offset=offset, limit=size)
+            return (page, *self._parse(page.items))
+
+        return Prefetch(fetch)
 
     def _finish(self, state: SyncState, run: RunPosition) -> SyncState:
         """The state once `run` completed: the cursor moves, the run position is cleared."""

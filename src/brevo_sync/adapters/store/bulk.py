@@ -45,8 +45,9 @@ def sqlite_stamp(value: datetime | None) -> str | None:
     if value is None:
         return None
     v = value if value.tzinfo is UTC else value.astimezone(UTC)
-    # isoformat is C code; "microseconds" keeps the fixed width even when they are zero.
-    return v.replace(tzinfo=None).isoformat(" ", "microseconds")
+    # isoformat is C code; "microseconds" keeps the fixed width even when they are zero, and
+    # the first 26 characters leave out the "+00:00".
+    return v.isoformat(" ", "microseconds")[:26]
 
 
 def _sqlite_date(value: date | None) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from brevo_sync.adapters.store import schema as _schema  # noqa: F401  (all deal indexes)
+from brevo_sync.adapters.store.alerts import SWEEP_INDEXES
 from brevo_sync.adapters.store.bulk import (
     KnownDeal,
     insert_stage_moves,
@@ -258,8 +258,8 @@ class SqlMirror:
                     ],
                 )
             self._save_state(conn, state)
-            if state.run is None:  # the read completed: indexes a bulk load deferred come back
-                ensure_deal_indexes(conn)
+            if state.run is None:  # the read completed: the mirror's own indexes come back
+                ensure_deal_indexes(conn, include_sweep=False)
         return PageOutcome(
             written=len(changed),
             unchanged=len(batch) - len(changed),
@@ -308,11 +308,17 @@ class SqlMirror:
             )
 
 
-def ensure_deal_indexes(conn: Connection) -> None:
-    """Create any index of the deals table that is missing (a no-op when none is)."""
+def ensure_deal_indexes(conn: Connection, *, include_sweep: bool = True) -> None:
+    """Create any index of the deals table that is missing (a no-op when none is).
+
+    After a bulk load the pull rebuilds only the mirror's own indexes; the rules sweep's
+    covering indexes are built by the first sweep that needs them (it calls this with
+    `include_sweep=True`), so a mirror whose rules are never swept never pays for them."""
+    sweep = {ix.name for ix in SWEEP_INDEXES}
     # IF NOT EXISTS rather than reflection: SQLite cannot reflect expression indexes.
     for index in deals.indexes:
-        conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+        if include_sweep or index.name not in sweep:
+            conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
 
 
 def _stage_move(deal: Deal, known: KnownDeal | None, now: datetime) -> dict[str, Any]:
