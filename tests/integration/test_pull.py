@@ -13,7 +13,7 @@ from brevo_sync.adapters.store.alerts import SWEEP_INDEXES
 from brevo_sync.adapters.store.mirror import SqlMirror
 from brevo_sync.adapters.store.tables import deals, quarantine, stage_history, stages
 from brevo_sync.domain.rules.timing import TimeRules
-from brevo_sync.errors import BrevoUnavailable
+from brevo_sync.errors import BrevoError, BrevoUnavailable
 from brevo_sync.service.pull import PullOptions, PullReport, expected_full_pull_requests, pull
 from brevo_sync.service.sweep import run_time_sweep
 from tests.fakes import FakeBrevo
@@ -209,3 +209,14 @@ def test_full_flag_rereads_everything(mirror_engine: Engine) -> None:
     report = run(brevo, mirror_engine, full=True)
     assert report.full and report.deals_read == 12 and report.deals_written == 0
     assert report.deals_unchanged == 12
+
+
+def test_malformed_catalogue_is_a_brevo_error_not_a_crash(
+    mirror_engine: Engine,
+) -> None:
+    brevo = FakeBrevo()
+    brevo.add(3)
+    brevo.pipelines = {"not": "a list"}  # type: ignore[assignment]
+    with pytest.raises(BrevoError, match="unexpected shape"):
+        run(brevo, mirror_engine)
+    assert SqlMirror(mirror_engine).sync_state().cursor is None

@@ -118,9 +118,9 @@ class _Pull:
                 self.store.prepare_full_read()
         report.full = run.full
         self.known_stages = self.store.known_stage_ids()
-        if self._catalog_due(state, run, report.resumed):
-            self._refresh_catalog(attributes=True)
         try:
+            if self._catalog_due(state, run, report.resumed):
+                self._refresh_catalog(attributes=True)
             self._read_deals(state, run, report)
         finally:
             report.catalog_refreshed = self.catalog_refreshed
@@ -139,10 +139,15 @@ class _Pull:
         return self.clock() - state.catalog_fetched_at >= self.options.catalog_refresh
 
     def _refresh_catalog(self, *, attributes: bool) -> None:
-        pipelines = parse_pipelines(self.gateway.list_pipelines())
-        catalogue = (
-            parse_attribute_catalogue(self.gateway.list_deal_attributes()) if attributes else None
-        )
+        try:
+            pipelines = parse_pipelines(self.gateway.list_pipelines())
+            catalogue = (
+                parse_attribute_catalogue(self.gateway.list_deal_attributes())
+                if attributes
+                else None
+            )
+        except RecordError as exc:  # deals can be quarantined one by one; the catalogue cannot
+            raise BrevoError(f"Brevo answered the catalogue in an unexpected shape: {exc}") from exc
         self.store.replace_catalog(pipelines, catalogue, self.clock())
         self.known_stages = {s.id for p in pipelines for s in p.stages}
         self.catalog_refreshed = True
