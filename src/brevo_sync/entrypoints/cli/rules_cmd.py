@@ -14,12 +14,15 @@ from typing import Any
 import typer
 
 from brevo_sync.adapters.rules_file import RULES_ENV, RulesSource, read_rules
+from brevo_sync.config import DEFAULT_DATABASE_URL
 from brevo_sync.domain.deal import Pipeline
 from brevo_sync.domain.rules.config import RulesConfig
 from brevo_sync.domain.rules.money import threshold_for
 from brevo_sync.domain.rules.stages import map_stages
 from brevo_sync.domain.rules.validation import Problem
 from brevo_sync.entrypoints.cli.common import JsonOption, print_json, stdout
+
+DEFAULT_DATABASE_FILE = DEFAULT_DATABASE_URL.removeprefix("sqlite:///")
 
 # Reads the mirror's pipelines from a database URL; the composition root supplies it.
 PipelineLoader = Callable[[str], Sequence[Pipeline]]
@@ -42,10 +45,15 @@ def register(app: typer.Typer, *, load_pipelines: PipelineLoader | None = None) 
             None,
             "--database-url",
             envvar="BREVO_SYNC_DATABASE_URL",
-            help="A mirror database whose pipelines the stages must map onto.",
+            help=(
+                "A mirror database whose pipelines the stages must map onto "
+                "(default: ./brevo_sync.db when it exists)."
+            ),
         ),
         as_json: bool = JsonOption,
     ) -> None:
+        if database_url is None and Path(DEFAULT_DATABASE_FILE).exists():
+            database_url = DEFAULT_DATABASE_URL  # the mirror a `pull` or `demo` left here
         source = read_rules(file)
         problems = source.report.problems
         config = source.report.config
