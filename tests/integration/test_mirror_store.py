@@ -4,14 +4,39 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from brevo_sync.adapters.store.mirror import SqlMirror, deal_row
+from brevo_sync.adapters.store.mirror import SqlMirror
 from brevo_sync.adapters.store.tables import deals, stage_history, sync_state
 from brevo_sync.domain.deal import Deal
 from brevo_sync.service.ports import Quarantined, RunPosition, SyncState
+
+
+def deal_row(deal: Deal, now: datetime) -> dict[str, Any]:
+    """Every column as SQLAlchemy reads it back: the reference the bulk writer must match."""
+    return {
+        "id": deal.id,
+        "name": deal.name,
+        "pipeline_id": deal.pipeline_id,
+        "stage_id": deal.stage_id,
+        "owner": deal.owner,
+        "amount": float(deal.amount) if deal.amount is not None else None,
+        "currency": deal.currency,
+        "close_date": deal.close_date,
+        "created_at": deal.created_at,
+        "updated_at": deal.updated_at,
+        "stage_updated_at": deal.stage_updated_at,
+        "last_activity_at": deal.last_activity_at,
+        "attributes": deal.attributes,
+        "contact_ids": list(deal.contact_ids),
+        "company_ids": list(deal.company_ids),
+        "pulled_at": now,
+        "deleted_at": None,
+    }
+
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=UTC)
 

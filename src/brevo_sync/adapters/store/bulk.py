@@ -155,7 +155,7 @@ def upsert_row(conn: Connection, table: str, row: dict[str, Any], *, key: str) -
 @dataclass(frozen=True, slots=True)
 class KnownDeal:
     """What a page write needs to know of a mirrored deal. `updated` is in the driver's own
-    form (text on SQLite, datetime on PostgreSQL): compare it with `version_of`, not raw."""
+    form (text on SQLite, datetime on PostgreSQL): compare it with `version_stamper`'s, not raw."""
 
     stage_id: str | None
     updated: Any
@@ -174,8 +174,8 @@ def known_deals(conn: Connection, ids: Sequence[str]) -> dict[str, KnownDeal]:
     return {r[0]: KnownDeal(r[1], r[2], bool(r[3])) for r in rows}
 
 
-def version_of(conn: Connection, updated_at: datetime | None) -> Any:
-    """`updated_at` as `known_deals` returns stored ones (fixed-width text on SQLite, which
-    orders like the time it spells)."""
+def version_stamper(conn: Connection) -> Callable[[datetime | None], Any]:
+    """Turns `updated_at` into the form `known_deals` returns stored ones in (fixed-width text
+    on SQLite, which orders like the time it spells), for comparing the two."""
     stamp, _ = _converters(conn.dialect.name)
-    return stamp(updated_at)
+    return stamp

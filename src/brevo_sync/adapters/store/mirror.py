@@ -20,7 +20,7 @@ from brevo_sync.adapters.store.bulk import (
     known_deals,
     upsert_deals,
     upsert_row,
-    version_of,
+    version_stamper,
 )
 from brevo_sync.adapters.store.tables import (
     deal_attributes,
@@ -31,7 +31,6 @@ from brevo_sync.adapters.store.tables import (
     stages,
     sync_state,
 )
-from brevo_sync.adapters.store.upsert import upsert
 from brevo_sync.domain.deal import Deal, DealAttribute, Pipeline
 from brevo_sync.service.ports import (
     BudgetSnapshot,
@@ -42,28 +41,6 @@ from brevo_sync.service.ports import (
 )
 
 DEALS = "deals"
-
-
-def deal_row(deal: Deal, now: datetime) -> dict[str, Any]:
-    return {
-        "id": deal.id,
-        "name": deal.name,
-        "pipeline_id": deal.pipeline_id,
-        "stage_id": deal.stage_id,
-        "owner": deal.owner,
-        "amount": float(deal.amount) if deal.amount is not None else None,
-        "currency": deal.currency,
-        "close_date": deal.close_date,
-        "created_at": deal.created_at,
-        "updated_at": deal.updated_at,
-        "stage_updated_at": deal.stage_updated_at,
-        "last_activity_at": deal.last_activity_at,
-        "attributes": deal.attributes,
-        "contact_ids": list(deal.contact_ids),
-        "company_ids": list(deal.company_ids),
-        "pulled_at": now,
-        "deleted_at": None,
-    }
 
 
 def _is_unchanged(known: KnownDeal | None, version: Any) -> bool:
@@ -137,19 +114,13 @@ class SqlMirror:
 
     def save_budget(self, budget: BudgetSnapshot) -> None:
         with self.engine.begin() as conn:
-            upsert(
-                conn,
-                sync_state,
-                [
-                    {
-                        "resource": DEALS,
-                        "budget_limit": budget.limit,
-                        "budget_remaining": budget.remaining,
-                        "budget_reset_at": budget.reset_at,
-                    }
-                ],
-                key=["resource"],
-            )
+            row = {
+                "resource": DEALS,
+                "budget_limit": budget.limit,
+                "budget_remaining": budget.remaining,
+                "budget_reset_at": budget.reset_at,
+            }
+            upsert_row(conn, "sync_state", row, key="resource")
 
     # -- catalogue -----------------------------------------------------------------------
     def known_stage_ids(self) -> set[str]:
@@ -200,12 +171,8 @@ class SqlMirror:
                         for a in attributes
                     ],
                 )
-            upsert(
-                conn,
-                sync_state,
-                [{"resource": DEALS, "catalog_fetched_at": now}],
-                key=["resource"],
-            )
+            row = {"resource": DEALS, "catalog_fetched_at": now}
+            upsert_row(conn, "sync_state", row, key="resource")
 
     # -- deals ---------------------------------------------------------------------------
     def prepare_full_read(self) -> bool:
@@ -230,10 +197,9 @@ class SqlMirror:
         batch = _newest_per_id(batch)
         with self.engine.begin() as conn:
             known = known_deals(conn, [d.id for d in batch])
+            version = version_stamper(conn)
             changed = [
-                d
-                for d in batch
-                if not _is_unchanged(known.get(d.id), version_of(conn, d.updated_at))
+                d for d in batch if not _is_unchanged(known.get(d.id), version(d.updated_at))
             ]
             moves = [
                 _stage_move(d, known.get(d.id), now)
