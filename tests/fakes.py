@@ -10,7 +10,8 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from brevo_sync.service.ports import BudgetSnapshot, DealPage, RawRecord, RequestCounter
+from brevo_sync.domain.budget import BudgetSnapshot, RequestCounter
+from brevo_sync.domain.sync import DealPage, RawRecord
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from brevo_sync.adapters.store.mirror import SqlMirror
 from brevo_sync.adapters.store.tables import deals, stage_history, sync_state
 from brevo_sync.domain.deal import Deal
-from brevo_sync.service.ports import Quarantined, RunPosition, SyncState
+from brevo_sync.domain.sync import Quarantined, RunPosition, SyncState
 
 
 def deal_row(deal: Deal, now: datetime) -> dict[str, Any]:

@@ -36,16 +36,9 @@ from brevo_sync.domain.parsing import (
     parse_deal,
     parse_pipelines,
 )
+from brevo_sync.domain.sync import DealPage, Quarantined, RawRecord, RunPosition, SyncState
 from brevo_sync.errors import BrevoError
-from brevo_sync.service.ports import (
-    BrevoGateway,
-    DealPage,
-    MirrorStore,
-    Quarantined,
-    RawRecord,
-    RunPosition,
-    SyncState,
-)
+from brevo_sync.service.ports import BrevoGateway, MirrorStore
 from brevo_sync.service.prefetch import Prefetch
 
 log = structlog.get_logger(__name__)

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from brevo_sync.adapters.brevo.headers import parse_rate_limit
+from brevo_sync.domain.budget import BudgetSnapshot
 from brevo_sync.errors import BrevoRateLimited
-from brevo_sync.service.ports import BudgetSnapshot, WaitListener
+from brevo_sync.service.ports import WaitListener
 
 CRM = "crm"
 LOYALTY = "loyalty"

@@ -25,8 +25,8 @@ from brevo_sync.adapters.brevo.errors import (
     to_brevo_error,
 )
 from brevo_sync.adapters.brevo.retry import RetryPolicy
+from brevo_sync.domain.budget import RequestCounter
 from brevo_sync.errors import BrevoRateLimited
-from brevo_sync.service.ports import RequestCounter
 
 _log = structlog.get_logger(__name__)
 

@@ -23,8 +23,9 @@ from brevo_sync.adapters.brevo.calls import BrevoCaller
 from brevo_sync.adapters.brevo.errors import BrevoOutcomeUnknown
 from brevo_sync.adapters.brevo.headers import parse_http_date
 from brevo_sync.adapters.brevo.retry import RetryPolicy
+from brevo_sync.domain.budget import BudgetSnapshot, RequestCounter
+from brevo_sync.domain.sync import DealPage, RawRecord
 from brevo_sync.errors import BrevoError
-from brevo_sync.service.ports import BudgetSnapshot, DealPage, RawRecord, RequestCounter
 
 # The SDK leaves a field out of a request body only when it is its OMIT sentinel (`...`);
 # None would be sent as JSON null, and a null `linkedContactsIds` on PATCH empties the list.

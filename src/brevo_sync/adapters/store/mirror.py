@@ -31,14 +31,9 @@ from brevo_sync.adapters.store.tables import (
     stages,
     sync_state,
 )
+from brevo_sync.domain.budget import BudgetSnapshot
 from brevo_sync.domain.deal import Deal, DealAttribute, Pipeline
-from brevo_sync.service.ports import (
-    BudgetSnapshot,
-    PageOutcome,
-    Quarantined,
-    RunPosition,
-    SyncState,
-)
+from brevo_sync.domain.sync import PageOutcome, Quarantined, RunPosition, SyncState
 
 DEALS = "deals"
 
