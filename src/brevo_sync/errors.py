@@ -2,18 +2,29 @@
 
     BrevoSyncError                  anything this package raises on purpose
     ├── ConfigError                 a setting or rules file is missing or malformed (exit 2)
+    │   ├── BrevoAuthError *        401/403: BREVO_API_KEY is wrong or lacks a permission
+    │   └── BrevoBaseUrlError *     404 from a list that always exists: BREVO_BASE_URL is wrong
     ├── UsageError                  a command was called with arguments that cannot work (exit 2)
     ├── BrevoError                  the Brevo API refused or failed a request
-    │   ├── BrevoAuthError          401/403: the API key is missing, wrong or lacks permission
+    │   ├── BrevoAuthError *        (the same class: a BrevoError and a ConfigError)
+    │   ├── BrevoBaseUrlError *     (the same class: a BrevoError and a ConfigError)
     │   ├── BrevoNotFound           404: the object does not exist (any more)
     │   ├── BrevoBadRequest         400/422: Brevo rejected what we sent
     │   ├── BrevoRateLimited        429 after our retries, or the budget would have to wait too long
     │   └── BrevoUnavailable        5xx or transport failure after our retries
     ├── StoreError                  the mirror database failed or is at an unexpected schema
+    │   ├── MirrorMissing *         a reading command found no mirror there (a ConfigError too)
+    │   └── SchemaOutdated *        the schema is older: `brevo-sync db upgrade` (a ConfigError too)
+    ├── MirrorBusy                  another run holds the mirror (one run at a time)
+    ├── Interrupted                 a stop was asked for; the run stopped at a safe point (exit 130)
     └── RuleViolation               a domain rule refused a change (carries every reason)
 
-Entrypoints map ConfigError/UsageError to exit code 2 and every other BrevoSyncError to 1,
-always with one line of text and never a traceback.
+* Both a BrevoError and a ConfigError (multiple inheritance): the gateway raises them like any
+  other Brevo failure, and the entrypoints treat them as the setting mistakes they are. Their
+  message starts with the setting's name.
+
+Entrypoints map ConfigError/UsageError to exit code 2, Interrupted to 130 and every other
+BrevoSyncError to 1, always with one line of text and never a traceback.
 """
 
 from __future__ import annotations
@@ -48,8 +59,14 @@ class BrevoError(BrevoSyncError):
         self.code = code
 
 
-class BrevoAuthError(BrevoError):
-    """401/403: the API key is missing, wrong or lacks a permission."""
+class BrevoAuthError(BrevoError, ConfigError):
+    """401/403: the API key is wrong or lacks a permission. A configuration mistake (exit 2)
+    as much as a Brevo answer: the message names BREVO_API_KEY, never the key itself."""
+
+
+class BrevoBaseUrlError(BrevoError, ConfigError):
+    """404 from an endpoint that always exists on Brevo (a list such as `GET /crm/deals`):
+    BREVO_BASE_URL points somewhere that is not Brevo's API root."""
 
 
 class BrevoNotFound(BrevoError):
@@ -82,3 +99,19 @@ class RuleViolation(BrevoSyncError):
     def __init__(self, reasons: list[str]) -> None:
         super().__init__("; ".join(reasons))
         self.reasons = list(reasons)
+
+
+class MirrorMissing(StoreError, ConfigError):
+    """A command that only reads found no mirror (or no schema) at the configured database."""
+
+
+class SchemaOutdated(StoreError, ConfigError):
+    """The mirror's schema is older than this version: `brevo-sync db upgrade` brings it up."""
+
+
+class MirrorBusy(BrevoSyncError):
+    """Another run holds the mirror (one run at a time spends the budget and writes)."""
+
+
+class Interrupted(BrevoSyncError):
+    """A stop was asked for (Ctrl-C, SIGTERM): the run stopped at a safe point, recorded."""

@@ -1,19 +1,23 @@
-"""The one request path: budget, count, send, observe, retry, map, log.
+"""The one request path: budget, send, count, observe, retry, map, log.
 
 Every Brevo call of the gateway goes through `BrevoCaller.call`, so no endpoint can forget to
-count an attempt, read the rate-limit headers of an error, or leak an SDK exception.
+count a request, read the rate-limit headers of an error, or leak an SDK exception.
+
+What counts as spent: every attempt that got an HTTP answer, whatever its status (a 429 and a
+5xx included). An attempt that got none (connect error, timeout, dropped connection) is logged
+and retried like any failure but not counted: nothing shows it reached Brevo, and counting it
+would make the local ceiling wait for requests that were never made.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 import structlog
 from brevo.core.api_error import ApiError
-from brevo.core.http_response import HttpResponse
 from brevo.core.parse_error import ParsingError
 
 from brevo_sync.adapters.brevo.budget import RequestBudget, bucket_for
@@ -32,7 +36,7 @@ _log = structlog.get_logger(__name__)
 
 
 class BrevoCaller:
-    """Runs one SDK call with our policies around it and returns the raw httpx response."""
+    """Runs one request with our policies around it and returns the raw httpx response."""
 
     def __init__(
         self,
@@ -41,23 +45,26 @@ class BrevoCaller:
         retry: RetryPolicy,
         requests: RequestCounter,
         api_key: str,
+        base_url: str | None = None,
         logger: Any | None = None,
     ) -> None:
         self._budget = budget
         self._retry = retry
         self._requests = requests
         self._secret = api_key  # kept only to blank it out of error messages
+        self._base_url = base_url  # named by the message of a 404 that means a wrong URL
         self._log = logger if logger is not None else _log
 
     def call(
         self,
         method: str,
         template: str,
-        send: Callable[[], HttpResponse[Any]],
+        send: Callable[[], httpx.Response],
         *,
         path: str | None = None,
     ) -> httpx.Response:
-        """`send` (an SDK `with_raw_response` call) with budget, retries and error mapping.
+        """`send` (an SDK `with_raw_response` call's `.response`, or a raw GET) with budget,
+        retries and error mapping.
 
         `template` is the path as counted and labelled (`/crm/deals/{id}`), `path` the concrete
         one for messages. Raises only `brevo_sync.errors.BrevoError`s."""
@@ -70,20 +77,20 @@ class BrevoCaller:
             nonlocal attempts
             self._budget.acquire(bucket, endpoint=endpoint)
             attempts += 1
-            self._requests.add(endpoint)
             started = time.perf_counter()
             try:
-                response = send().response
+                response = send()
             except (ApiError, ParsingError) as exc:
-                self._budget.observe(bucket, exc.headers)
+                self._answered(endpoint, bucket, exc.headers, exc.status_code)
                 self._trace(endpoint, exc.status_code, started, attempts, bucket)
                 if exc.status_code == 429:
                     self._rate_limited(exc, bucket=bucket, endpoint=endpoint, target=target)
                 raise
             except httpx.TransportError as exc:
+                # No answer: not counted as spent (see the module doc), only logged.
                 self._trace(endpoint, None, started, attempts, bucket, error=type(exc).__name__)
                 raise
-            self._budget.observe(bucket, response.headers)
+            self._answered(endpoint, bucket, response.headers, response.status_code)
             self._trace(endpoint, response.status_code, started, attempts, bucket)
             return response
 
@@ -105,7 +112,15 @@ class BrevoCaller:
                 target=target,
                 attempts=attempts,
                 secret=self._secret,
+                base_url=self._base_url,
             ) from exc
+
+    def _answered(
+        self, endpoint: str, bucket: str, headers: Mapping[str, str] | None, status: int | None
+    ) -> None:
+        """One request reached Brevo: count it for the report and for the budget."""
+        self._requests.add(endpoint)
+        self._budget.observe(bucket, headers, status=status)
 
     def _rate_limited(self, exc: BaseException, *, bucket: str, endpoint: str, target: str) -> None:
         """Route a 429's wait through the budget, or give up now if it is too long."""

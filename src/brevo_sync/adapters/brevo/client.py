@@ -13,13 +13,20 @@ def build_http_client(
 
     Given its own client the SDK sets no timeout at all, so without this a stalled connection
     would hang a sync forever. Redirects stay off: Brevo does not redirect API calls and
-    following one could carry the api-key header elsewhere."""
+    following one could carry the api-key header elsewhere. `Accept: application/json` is a
+    client default so that every request says it, the SDK's (which send httpx's `*/*` and
+    no Accept of their own) and our raw GETs alike."""
     if timeout_seconds <= 0:
         raise ValueError("timeout_seconds must be > 0")
     timeout = httpx.Timeout(
         connect=timeout_seconds, read=timeout_seconds, write=timeout_seconds, pool=timeout_seconds
     )
-    return httpx.Client(timeout=timeout, follow_redirects=False, transport=transport)
+    return httpx.Client(
+        timeout=timeout,
+        follow_redirects=False,
+        transport=transport,
+        headers={"Accept": "application/json"},
+    )
 
 
 def build_sdk_client(*, api_key: str, base_url: str, http_client: httpx.Client) -> brevo.Brevo:

@@ -4,10 +4,16 @@ The SDK raises `BadRequestError` (400), `NotFoundError` (404) and `ApiError(stat
 body)` for every other status, 429 included; `ParsingError` when a 2xx body does not fit its
 model; httpx raises `TransportError`s. Use cases only ever see the `BrevoError` tree, with a
 one-line message naming the endpoint and the status, and never the API key.
+
+Two answers are configuration mistakes rather than Brevo failures, and are raised as errors
+that are also `ConfigError`s, their message starting with the setting to fix: 401/403
+(`BrevoAuthError`, BREVO_API_KEY) and a 404 from a list that exists on every Brevo account
+(`BrevoBaseUrlError`, BREVO_BASE_URL). A 404 for one object stays `BrevoNotFound`.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -18,6 +24,7 @@ from brevo_sync.adapters.brevo.headers import parse_rate_limit
 from brevo_sync.errors import (
     BrevoAuthError,
     BrevoBadRequest,
+    BrevoBaseUrlError,
     BrevoError,
     BrevoNotFound,
     BrevoRateLimited,
@@ -89,17 +96,51 @@ def one_line(text: str, secret: str | None) -> str:
     return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 3] + "..."
 
 
+def _text(value: Any) -> str | None:
+    """A body field as text: None for nothing, nested objects as compact JSON."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    return value.strip() or None
+
+
 def _code_and_message(body: Any) -> tuple[str | None, str | None]:
+    """Brevo's `{"code", "message"}`, the newer `{"message"}` alone, `{"error": ...}` from
+    gateways in front of it, any other JSON, or plain text."""
     if isinstance(body, dict):
-        code, message = body.get("code"), body.get("message")
-        return (
-            str(code) if code is not None else None,
-            str(message) if message is not None else None,
-        )
-    if isinstance(body, str | bytes) and body:
-        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-        return None, text
+        code = _text(body.get("code"))
+        for key in ("message", "error", "detail"):
+            message = body.get(key)
+            if isinstance(message, dict):  # {"error": {"message": ...}}
+                message = message.get("message", message)
+            if message is not None:
+                return code, _text(message)
+        rest = {k: v for k, v in body.items() if k != "code"}
+        return code, _text(rest) if rest else None
+    if isinstance(body, list) and body:
+        return None, _text(body)
+    if isinstance(body, str | bytes):
+        return None, _text(body)
     return None, None
+
+
+# Lists that exist on every Brevo account: a 404 from them means the base URL is wrong.
+_ALWAYS_THERE = frozenset(
+    {"GET /crm/deals", "GET /crm/pipeline/details/all", "GET /crm/attributes/deals"}
+)
+_BREVO_ROOT = "https://api.brevo.com/v3"
+
+
+def _shown_url(base_url: str) -> str:
+    # A base URL may carry user:password for a proxy; a message never shows it.
+    try:
+        url = httpx.URL(base_url)
+        return str(url.copy_with(userinfo=b"")) if url.userinfo else base_url
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return "the configured base URL"
 
 
 def to_brevo_error(
@@ -110,6 +151,7 @@ def to_brevo_error(
     target: str,
     attempts: int,
     secret: str | None,
+    base_url: str | None = None,
 ) -> BrevoError:
     """The `BrevoError` for the last failure of a call.
 
@@ -118,30 +160,68 @@ def to_brevo_error(
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     status = status_of(exc)
     if status is None:
-        detail = one_line(f"{type(exc).__name__}: {exc}".rstrip(": "), secret)
-        if outcome_unknown(exc, method):
-            return BrevoOutcomeUnknown(
-                f"{target}: the connection failed mid-request ({detail}); "
-                "Brevo may or may not have applied it",
-                endpoint=endpoint,
-            )
-        return BrevoUnavailable(
-            f"{target}: could not reach Brevo{tries} ({detail})", endpoint=endpoint
+        return _transport_error(
+            exc, method=method, endpoint=endpoint, target=target, tries=tries, secret=secret
         )
-
     if isinstance(exc, ParsingError):
         return BrevoError(
             f"{target}: HTTP {status} with a body the SDK could not read",
             status=status,
             endpoint=endpoint,
         )
-
     code, message = _code_and_message(exc.body if isinstance(exc, ApiError) else None)
-    said = " ".join(part for part in (code, message) if part)
-    text = f"{target}: HTTP {status}" + (f" {one_line(said, secret)}" if said else "")
+    said = one_line(" ".join(part for part in (code, message) if part), secret)
     kw: dict[str, Any] = {"status": status, "endpoint": endpoint, "code": code}
     if status in (401, 403):
-        return BrevoAuthError(text + " (check BREVO_API_KEY and its permissions)", **kw)
+        return _auth_error(status, target, said, kw)
+    if status == 404 and endpoint in _ALWAYS_THERE and base_url:
+        shown = one_line(_shown_url(base_url), secret)
+        return BrevoBaseUrlError(
+            f"BREVO_BASE_URL: {shown} answered 404 for {target}; "
+            f"is it Brevo's API root ({_BREVO_ROOT})?",
+            **kw,
+        )
+    text = f"{target}: HTTP {status}" + (f" {said}" if said else "")
+    return _status_error(exc, status, text, method=method, tries=tries, target=target, kw=kw)
+
+
+def _transport_error(
+    exc: BaseException, *, method: str, endpoint: str, target: str, tries: str, secret: str | None
+) -> BrevoError:
+    detail = one_line(f"{type(exc).__name__}: {exc}".rstrip(": "), secret)
+    if outcome_unknown(exc, method):
+        return BrevoOutcomeUnknown(
+            f"{target}: the connection failed mid-request ({detail}); "
+            "Brevo may or may not have applied it",
+            endpoint=endpoint,
+        )
+    return BrevoUnavailable(f"{target}: could not reach Brevo{tries} ({detail})", endpoint=endpoint)
+
+
+def _auth_error(status: int, target: str, said: str, kw: dict[str, Any]) -> BrevoAuthError:
+    """A key problem, named by its setting so that it reads as one (and exits 2)."""
+    detail = f": {said}" if said else ""
+    if status == 401:
+        return BrevoAuthError(
+            f"BREVO_API_KEY: Brevo refused the key (HTTP 401 on {target}{detail})", **kw
+        )
+    return BrevoAuthError(
+        f"BREVO_API_KEY: the key may not call {target} (HTTP 403{detail}): "
+        "check its permissions and plan",
+        **kw,
+    )
+
+
+def _status_error(
+    exc: BaseException,
+    status: int,
+    text: str,
+    *,
+    method: str,
+    tries: str,
+    target: str,
+    kw: dict[str, Any],
+) -> BrevoError:
     if status == 404:
         return BrevoNotFound(text, **kw)
     if status == 429:

@@ -3,7 +3,8 @@ budgeting, retrying and error mapping around every call.
 
 Every SDK call goes through `with_raw_response`, because the rate-limit and `Date` headers are
 only on the raw response, and the records handed back are the response's own JSON, so fields the
-SDK's models do not know survive untouched.
+SDK's models do not know survive untouched. The hot `GET /crm/deals` skips the SDK altogether
+(see `raw.py`); it goes through the same `httpx.Client`, so both share timeouts and headers.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from typing import Any
 
 import brevo
 import httpx
-from brevo.core.api_error import ApiError
-from brevo.core.http_response import HttpResponse
 
-from brevo_sync.adapters.brevo.budget import RequestBudget
+from brevo_sync.adapters.brevo.budget import CRM, RequestBudget, ages_of
 from brevo_sync.adapters.brevo.calls import BrevoCaller
 from brevo_sync.adapters.brevo.errors import BrevoOutcomeUnknown
 from brevo_sync.adapters.brevo.headers import parse_http_date
+from brevo_sync.adapters.brevo.raw import QueryValue, get_raw
 from brevo_sync.adapters.brevo.retry import RetryPolicy
 from brevo_sync.domain.budget import BudgetSnapshot, RequestCounter
 from brevo_sync.domain.sync import DealPage, RawRecord
@@ -47,8 +47,8 @@ def format_since(moment: datetime) -> str:
 class SdkBrevoGateway:
     """Implements `brevo_sync.service.ports.BrevoGateway` (plus the deal writes).
 
-    Each call: wait for the budget if needed, count the attempt, send, read the rate-limit
-    headers (errors too), retry what is safe to retry, and map the final failure to
+    Each call: wait for the budget if needed, send, count what got an answer, read the
+    rate-limit headers (errors too), retry what is safe to retry, and map the final failure to
     `brevo_sync.errors`."""
 
     def __init__(
@@ -57,16 +57,24 @@ class SdkBrevoGateway:
         sdk: brevo.Brevo,
         http_client: httpx.Client,
         api_key: str,
+        base_url: str,
         budget: RequestBudget,
         retry: RetryPolicy,
         logger: Any | None = None,
     ) -> None:
         self._sdk = sdk
         self._http = http_client
+        self._api_key = api_key
+        self._base_url = base_url.rstrip("/")
         self._budget = budget
         self._requests = RequestCounter()
         self._caller = BrevoCaller(
-            budget=budget, retry=retry, requests=self._requests, api_key=api_key, logger=logger
+            budget=budget,
+            retry=retry,
+            requests=self._requests,
+            api_key=api_key,
+            base_url=self._base_url,
+            logger=logger,
         )
 
     # -- port properties -------------------------------------------------------------------
@@ -84,14 +92,46 @@ class SdkBrevoGateway:
     def request_budget(self) -> RequestBudget:
         return self._budget
 
+    def prime_budget(self, spent: Sequence[tuple[datetime, int]]) -> None:
+        """Tell the CRM budget what earlier processes spent: (when, how many) pairs, e.g. from
+        the mirror's run history, so a fresh process keeps to the local ceiling from its first
+        request. Call it before the first request; naive datetimes are UTC, pairs older than
+        the window are ignored. Brevo's own headers, once a response carries them, overrule
+        it (see `budget.py`)."""
+        self._budget.prime(CRM, ages_of(spent, self._budget.utcnow()))
+
     # -- reads -----------------------------------------------------------------------------
 
-    def list_deals(self, *, modified_since: datetime | None, offset: int, limit: int) -> DealPage:
+    def list_deals(
+        self,
+        *,
+        modified_since: datetime | None,
+        offset: int,
+        limit: int,
+        owner: str | None = None,
+    ) -> DealPage:
+        """A page of deals; with `owner` (an e-mail address) only that user's.
+
+        Brevo filters by the owner's e-mail but returns `deal_owner` as a user id, so
+        `owner=..., limit=1` is also how a person's id is learnt in one request."""
         since = format_since(modified_since) if modified_since is not None else None
         # sort=asc and no sortBy: ascending creation order, which an edit does not reorder.
-        params = {"modifiedSince": since, "offset": offset, "limit": limit, "sort": "asc"}
+        params: dict[str, QueryValue] = {
+            "modifiedSince": since,
+            "offset": offset,
+            "limit": limit,
+            "sort": "asc",
+        }
+        if owner is not None:
+            if not owner.strip():
+                # An empty filter would be no filter: every deal, silently taken as the owner's.
+                raise ValueError("owner must be an e-mail address, not blank")
+            params["filters[attributes.deal_owner]"] = owner
+        url = f"{self._base_url}/crm/deals"
         response = self._caller.call(
-            "GET", "/crm/deals", lambda: self._send_without_models("crm/deals", params)
+            "GET",
+            "/crm/deals",
+            lambda: get_raw(self._http, url, api_key=self._api_key, params=params),
         )
         body = self._json_dict(response, "GET /crm/deals")
         items = body.get("items")
@@ -105,38 +145,28 @@ class SdkBrevoGateway:
             )
         return DealPage(items=items, server_time=parse_http_date(response.headers.get("date")))
 
-    def _send_without_models(self, path: str, params: dict[str, Any]) -> HttpResponse[None]:
-        """A GET through the SDK's own HTTP layer (its auth, base URL and query encoding)
-        without its pydantic models: turning every deal of a 100-deal page into a model is
-        80% of a list call's CPU, and we want the raw JSON anyway. Non-2xx answers raise the
-        SDK's own ApiError, so the caller's error handling is the same as for SDK calls."""
-        http = self._sdk._client_wrapper.httpx_client
-        response = http.request(path, method="GET", params=params)
-        if not 200 <= response.status_code < 300:
-            try:
-                body: Any = response.json()
-            except ValueError:
-                body = response.text
-            raise ApiError(
-                status_code=response.status_code, headers=dict(response.headers), body=body
-            )
-        return HttpResponse(response=response, data=None)
-
     def get_deal(self, deal_id: str) -> RawRecord:
         raw = self._sdk.deals.with_raw_response
         response = self._caller.call(
-            "GET", "/crm/deals/{id}", lambda: raw.get_a_deal(deal_id), path=f"/crm/deals/{deal_id}"
+            "GET",
+            "/crm/deals/{id}",
+            lambda: raw.get_a_deal(deal_id).response,
+            path=f"/crm/deals/{deal_id}",
         )
         return self._json_dict(response, "GET /crm/deals/{id}")
 
     def list_pipelines(self) -> list[RawRecord]:
         raw = self._sdk.deals.with_raw_response
-        response = self._caller.call("GET", "/crm/pipeline/details/all", raw.get_all_pipelines)
+        response = self._caller.call(
+            "GET", "/crm/pipeline/details/all", lambda: raw.get_all_pipelines().response
+        )
         return self._json_list(response, "GET /crm/pipeline/details/all")
 
     def list_deal_attributes(self) -> list[RawRecord]:
         raw = self._sdk.deals.with_raw_response
-        response = self._caller.call("GET", "/crm/attributes/deals", raw.get_deal_attributes)
+        response = self._caller.call(
+            "GET", "/crm/attributes/deals", lambda: raw.get_deal_attributes().response
+        )
         return self._json_list(response, "GET /crm/attributes/deals")
 
     # -- writes ----------------------------------------------------------------------------
@@ -157,15 +187,17 @@ class SdkBrevoGateway:
         response = self._caller.call(
             "POST",
             "/crm/deals",
-            lambda: raw.create_a_deal(
-                name=name,
-                attributes=dict(attributes) if attributes is not None else _OMIT,
-                linked_contacts_ids=list(linked_contacts_ids)
-                if linked_contacts_ids is not None
-                else _OMIT,
-                linked_companies_ids=list(linked_companies_ids)
-                if linked_companies_ids is not None
-                else _OMIT,
+            lambda: (
+                raw.create_a_deal(
+                    name=name,
+                    attributes=dict(attributes) if attributes is not None else _OMIT,
+                    linked_contacts_ids=list(linked_contacts_ids)
+                    if linked_contacts_ids is not None
+                    else _OMIT,
+                    linked_companies_ids=list(linked_companies_ids)
+                    if linked_companies_ids is not None
+                    else _OMIT,
+                ).response
             ),
         )
         try:
@@ -208,7 +240,7 @@ class SdkBrevoGateway:
         self._caller.call(
             "PATCH",
             "/crm/deals/{id}",
-            lambda: raw.update_a_deal(deal_id, **fields),
+            lambda: raw.update_a_deal(deal_id, **fields).response,
             path=f"/crm/deals/{deal_id}",
         )
 
@@ -219,7 +251,7 @@ class SdkBrevoGateway:
         self._caller.call(
             "DELETE",
             "/crm/deals/{id}",
-            lambda: raw.delete_a_deal(deal_id),
+            lambda: raw.delete_a_deal(deal_id).response,
             path=f"/crm/deals/{deal_id}",
         )
 

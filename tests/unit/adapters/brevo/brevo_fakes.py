@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from brevo_sync.adapters.brevo import SdkBrevoGateway
 
@@ -10,15 +11,24 @@ BASE_URL = "https://brevo.test/v3"
 API_KEY = "xkeysib-0123456789abcdef-SECRETKEY"
 
 
+# The UTC instant at which a FakeClock starts.
+EPOCH = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+
+
 class FakeClock:
-    """A monotonic clock that only moves when something sleeps on it."""
+    """A monotonic clock that only moves when something sleeps on it (or a test moves `now`),
+    with a UTC clock that moves along with it."""
 
     def __init__(self, start: float = 1000.0) -> None:
+        self.start = start
         self.now = start
         self.sleeps: list[float] = []
 
     def __call__(self) -> float:
         return self.now
+
+    def utcnow(self) -> datetime:
+        return EPOCH + timedelta(seconds=self.now - self.start)
 
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)

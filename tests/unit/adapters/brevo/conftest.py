@@ -57,6 +57,7 @@ def make_gateway(
             "backoff_max_seconds": 0.01,
             "sleep": clock.sleep,
             "clock": clock,
+            "now": clock.utcnow,
             # Serve through the respx router directly: same routes and side effects, but no
             # per-test TLS context (the default transport costs ~50 ms to build).
             "transport": httpx.MockTransport(router.handler),

@@ -26,6 +26,11 @@ def test_http_client_has_every_timeout_set() -> None:
         assert client.follow_redirects is False
 
 
+def test_http_client_asks_for_json_by_default() -> None:
+    with build_http_client(5) as client:
+        assert client.headers.get_list("accept") == ["application/json"]
+
+
 def test_http_client_rejects_a_non_positive_timeout() -> None:
     with pytest.raises(ValueError, match="timeout_seconds"):
         build_http_client(0)
@@ -75,6 +80,7 @@ _OAUTH_PROBE = textwrap.dedent(
     # No base_url on the router: the token endpoint lives outside /v3 (../realms/partner/...).
     with respx.mock(assert_all_called=False) as router:
         deals = router.get(base + "/crm/deals").respond(200, json={"items": []})
+        pipelines = router.get(base + "/crm/pipeline/details/all").respond(200, json=[])
         oauth = router.route(path__regex=r"oauth").respond(
             200, json={"access_token": "t", "expires_in": 3600, "token_type": "Bearer"}
         )
@@ -87,9 +93,11 @@ _OAUTH_PROBE = textwrap.dedent(
         gateway = build_gateway(api_key="k", base_url=base, timeout_seconds=5, max_retries=0,
                                 reserve=0, max_wait_seconds=0)
         gateway.list_deals(modified_since=None, offset=0, limit=1)
+        gateway.list_pipelines()  # an SDK call: the one that could fetch a token
         assert oauth.call_count == 1, "the gateway made an OAuth call"
         assert "authorization" not in deals.calls.last.request.headers
-        assert gateway.requests.total == 1
+        assert "authorization" not in pipelines.calls.last.request.headers
+        assert gateway.requests.total == 2
     print("ok")
     """
 )

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 import respx
 import structlog
-from brevo_fakes import API_KEY
+from brevo_fakes import API_KEY, BASE_URL, GatewayFactory
 
 from brevo_sync.adapters.brevo import SdkBrevoGateway
 from brevo_sync.errors import (
     BrevoAuthError,
     BrevoBadRequest,
+    BrevoBaseUrlError,
     BrevoError,
     BrevoNotFound,
     BrevoRateLimited,
     BrevoUnavailable,
+    ConfigError,
 )
 
 
 @pytest.mark.parametrize(
     ("status", "code", "expected"),
     [
-        (401, "unauthorized", BrevoAuthError),
-        (403, "permission_denied", BrevoAuthError),
         (404, None, BrevoNotFound),  # Brevo's 404 body carries a message only
         (400, "invalid_parameter", BrevoBadRequest),
         (422, "missing_parameter", BrevoBadRequest),
@@ -51,6 +53,190 @@ def test_statuses_map_to_the_error_tree(
     assert body["message"] in message
     assert "\n" not in message
     assert gateway.requests.total == 1  # none of these is worth a retry
+
+
+# -- configuration mistakes: a BrevoError that is also a ConfigError (exit 2) -----------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (
+            401,
+            {"code": "unauthorized", "message": "Key not found"},
+            "BREVO_API_KEY: Brevo refused the key (HTTP 401 on GET /crm/deals: "
+            "unauthorized Key not found)",
+        ),
+        (
+            403,
+            {"code": "permission_denied", "message": "Not enough permissions"},
+            "BREVO_API_KEY: the key may not call GET /crm/deals (HTTP 403: permission_denied "
+            "Not enough permissions): check its permissions and plan",
+        ),
+        (401, {}, "BREVO_API_KEY: Brevo refused the key (HTTP 401 on GET /crm/deals)"),
+    ],
+)
+def test_a_refused_key_is_a_config_error_naming_the_setting(
+    gateway: SdkBrevoGateway,
+    router: respx.MockRouter,
+    status: int,
+    body: dict[str, str],
+    expected: str,
+) -> None:
+    router.get("/crm/deals").respond(status, json=body)
+
+    with pytest.raises(ConfigError) as caught:
+        gateway.list_deals(modified_since=None, offset=0, limit=1)
+
+    err = caught.value
+    assert isinstance(err, BrevoAuthError)
+    assert isinstance(err, BrevoError)
+    assert str(err) == expected
+    assert (err.status, err.endpoint) == (status, "GET /crm/deals")
+    assert API_KEY not in str(err)
+    assert gateway.requests.total == 1  # never retried
+
+
+def test_a_403_on_a_write_names_that_call(
+    gateway: SdkBrevoGateway, router: respx.MockRouter
+) -> None:
+    router.patch("/crm/deals/d1").respond(403, json={"message": "forbidden"})
+
+    with pytest.raises(BrevoAuthError, match=r"^BREVO_API_KEY: the key may not call PATCH "):
+        gateway.update_deal("d1", name="n")
+
+
+@pytest.mark.parametrize(
+    ("path", "call"),
+    [
+        ("/crm/deals", lambda g: g.list_deals(modified_since=None, offset=0, limit=1)),
+        ("/crm/pipeline/details/all", lambda g: g.list_pipelines()),
+        ("/crm/attributes/deals", lambda g: g.list_deal_attributes()),
+    ],
+    ids=["deals", "pipelines", "attributes"],
+)
+def test_a_404_from_a_list_that_always_exists_is_a_wrong_base_url(
+    gateway: SdkBrevoGateway, router: respx.MockRouter, path: str, call: Callable[..., object]
+) -> None:
+    router.get(path).respond(404, text="<html>Not Found</html>")
+
+    with pytest.raises(BrevoBaseUrlError) as caught:
+        call(gateway)
+
+    err = caught.value
+    assert isinstance(err, ConfigError)
+    assert isinstance(err, BrevoError)
+    assert str(err) == (
+        f"BREVO_BASE_URL: {BASE_URL} answered 404 for GET {path}; "
+        "is it Brevo's API root (https://api.brevo.com/v3)?"
+    )
+    assert gateway.requests.total == 1
+
+
+def test_the_base_url_message_hides_credentials_in_the_url(
+    make_gateway: GatewayFactory, router: respx.MockRouter
+) -> None:
+    # Routed by the mock transport; the user:password must not reach the message.
+    gateway = make_gateway(base_url="https://proxyuser:hunter2@brevo.test/v3/")
+    router.get("/crm/deals").respond(404)
+
+    with pytest.raises(BrevoBaseUrlError) as caught:
+        gateway.list_deals(modified_since=None, offset=0, limit=1)
+
+    assert "hunter2" not in str(caught.value)
+    assert str(caught.value).startswith("BREVO_BASE_URL: https://brevo.test/v3 answered 404")
+
+
+def test_a_404_for_one_deal_is_still_not_found(
+    gateway: SdkBrevoGateway, router: respx.MockRouter
+) -> None:
+    router.get("/crm/deals/d9").respond(404, json={"message": "Document not found"})
+
+    with pytest.raises(BrevoNotFound) as caught:
+        gateway.get_deal("d9")
+
+    assert not isinstance(caught.value, ConfigError)
+    assert str(caught.value) == "GET /crm/deals/d9: HTTP 404 Document not found"
+    assert caught.value.code is None
+
+
+# -- error bodies of every shape ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "response", "expected", "code"),
+    [
+        (
+            400,
+            httpx.Response(400, json={"message": "Pipeline not found"}),
+            "GET /crm/deals/d1: HTTP 400 Pipeline not found",
+            None,
+        ),
+        (
+            400,
+            httpx.Response(400, json={"error": "bad filter"}),
+            "GET /crm/deals/d1: HTTP 400 bad filter",
+            None,
+        ),
+        (
+            400,
+            httpx.Response(400, json={"error": {"message": "nested reason"}}),
+            "GET /crm/deals/d1: HTTP 400 nested reason",
+            None,
+        ),
+        (
+            422,
+            httpx.Response(422, json={"code": "invalid_parameter", "errors": ["a", "b"]}),
+            'GET /crm/deals/d1: HTTP 422 invalid_parameter {"errors": ["a", "b"]}',
+            "invalid_parameter",
+        ),
+        (
+            400,
+            httpx.Response(400, text="  plain\n text  "),
+            "GET /crm/deals/d1: HTTP 400 plain text",
+            None,
+        ),
+        (400, httpx.Response(400, json={}), "GET /crm/deals/d1: HTTP 400", None),
+        (400, httpx.Response(400, text="   "), "GET /crm/deals/d1: HTTP 400", None),
+        (400, httpx.Response(400, json=None), "GET /crm/deals/d1: HTTP 400", None),
+    ],
+    ids=[
+        "message-only",
+        "error-string",
+        "error-object",
+        "code-and-other-fields",
+        "plain-text",
+        "empty-object",
+        "blank-text",
+        "null",
+    ],
+)
+def test_error_bodies_of_any_shape_give_one_clean_line(
+    gateway: SdkBrevoGateway,
+    router: respx.MockRouter,
+    status: int,
+    response: httpx.Response,
+    expected: str,
+    code: str | None,
+) -> None:
+    router.get("/crm/deals/d1").mock(return_value=response)
+
+    with pytest.raises(BrevoBadRequest) as caught:
+        gateway.get_deal("d1")
+
+    assert str(caught.value) == expected
+    assert (caught.value.status, caught.value.code) == (status, code)
+
+
+def test_message_only_bodies_on_the_raw_list_call(
+    gateway: SdkBrevoGateway, router: respx.MockRouter
+) -> None:
+    router.get("/crm/deals").respond(400, json={"message": "modifiedSince is invalid"})
+
+    with pytest.raises(
+        BrevoBadRequest, match=r"^GET /crm/deals: HTTP 400 modifiedSince is invalid$"
+    ):
+        gateway.list_deals(modified_since=None, offset=0, limit=1)
 
 
 def test_not_found_on_delete(gateway: SdkBrevoGateway, router: respx.MockRouter) -> None:

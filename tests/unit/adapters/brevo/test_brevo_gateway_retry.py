@@ -52,7 +52,9 @@ def test_get_is_retried_on_transport_errors(
 
     assert list_once(gateway) == [{"id": "d1"}]
     assert route.call_count == 2
-    assert gateway.requests.total == 2
+    # Only the attempt that got an answer was spent; the failed one is retried, not counted.
+    assert gateway.requests.snapshot() == {"GET /crm/deals": 1}
+    assert gateway.budget.remaining == 99
 
 
 def test_get_gives_up_after_max_retries_with_unavailable(
@@ -84,7 +86,7 @@ def test_transport_give_up_is_unavailable(
     with pytest.raises(BrevoUnavailable) as caught:
         list_once(gateway)
 
-    assert gateway.requests.total == 2
+    assert gateway.requests.total == 0  # nothing reached Brevo
     assert "could not reach Brevo after 2 attempts" in str(caught.value)
     assert "ConnectError" in str(caught.value)
 
@@ -168,18 +170,21 @@ def test_429_without_headers_falls_back_to_backoff(
 
 
 @pytest.mark.parametrize(
-    "failure",
+    ("failure", "spent"),
     [
-        httpx.Response(500, json={"message": "Internal error"}),
-        httpx.Response(502, text="bad gateway"),
-        httpx.ReadTimeout("read timed out"),
-        httpx.RemoteProtocolError("server disconnected without sending a response"),
-        httpx.WriteTimeout("write timed out"),
+        (httpx.Response(500, json={"message": "Internal error"}), 1),
+        (httpx.Response(502, text="bad gateway"), 1),
+        (httpx.ReadTimeout("read timed out"), 0),
+        (httpx.RemoteProtocolError("server disconnected without sending a response"), 0),
+        (httpx.WriteTimeout("write timed out"), 0),
     ],
     ids=["500", "502", "ReadTimeout", "RemoteProtocolError", "WriteTimeout"],
 )
 def test_create_is_not_retried_when_the_outcome_is_unknown(
-    gateway: SdkBrevoGateway, router: respx.MockRouter, failure: httpx.Response | Exception
+    gateway: SdkBrevoGateway,
+    router: respx.MockRouter,
+    failure: httpx.Response | Exception,
+    spent: int,
 ) -> None:
     route = router.post("/crm/deals").mock(
         side_effect=[failure, httpx.Response(201, json={"id": "x"})]
@@ -189,24 +194,27 @@ def test_create_is_not_retried_when_the_outcome_is_unknown(
         gateway.create_deal(name="Deal", attributes={"amount": 1})
 
     assert route.call_count == 1
-    assert gateway.requests.snapshot() == {"POST /crm/deals": 1}
+    assert gateway.requests.total == spent  # an answer counts, a lost connection does not
     assert caught.value.outcome_unknown is True
     assert isinstance(caught.value, BrevoUnavailable)
     assert caught.value.endpoint == "POST /crm/deals"
 
 
 @pytest.mark.parametrize(
-    "failure",
+    ("failure", "spent"),
     [
-        httpx.Response(429, headers=limits(0, 5)),
-        httpx.ConnectError("connection refused"),
-        httpx.ConnectTimeout("connect timed out"),
-        httpx.PoolTimeout("no free connection"),
+        (httpx.Response(429, headers=limits(0, 5)), 2),
+        (httpx.ConnectError("connection refused"), 1),
+        (httpx.ConnectTimeout("connect timed out"), 1),
+        (httpx.PoolTimeout("no free connection"), 1),
     ],
     ids=["429", "ConnectError", "ConnectTimeout", "PoolTimeout"],
 )
 def test_create_is_retried_when_it_certainly_did_not_happen(
-    gateway: SdkBrevoGateway, router: respx.MockRouter, failure: httpx.Response | Exception
+    gateway: SdkBrevoGateway,
+    router: respx.MockRouter,
+    failure: httpx.Response | Exception,
+    spent: int,
 ) -> None:
     route = router.post("/crm/deals").mock(
         side_effect=[failure, httpx.Response(201, json={"id": "new-id"})]
@@ -214,7 +222,7 @@ def test_create_is_retried_when_it_certainly_did_not_happen(
 
     assert gateway.create_deal(name="Deal") == "new-id"
     assert route.call_count == 2
-    assert gateway.requests.snapshot() == {"POST /crm/deals": 2}
+    assert gateway.requests.snapshot() == {"POST /crm/deals": spent}
 
 
 def test_create_giving_up_on_connect_errors_is_a_known_failure(
@@ -226,7 +234,7 @@ def test_create_giving_up_on_connect_errors_is_a_known_failure(
     with pytest.raises(BrevoUnavailable) as caught:
         gateway.create_deal(name="Deal")
 
-    assert gateway.requests.total == 2
+    assert gateway.requests.total == 0
     assert not getattr(caught.value, "outcome_unknown", False)
 
 
@@ -252,7 +260,8 @@ def test_patch_and_delete_are_retried(gateway: SdkBrevoGateway, router: respx.Mo
     gateway.delete_deal("d1")
 
     assert (patch.call_count, delete.call_count) == (2, 2)
-    assert gateway.requests.snapshot() == {"PATCH /crm/deals/{id}": 2, "DELETE /crm/deals/{id}": 2}
+    # The 500 was an answer (spent); the read timeout left no proof that it reached Brevo.
+    assert gateway.requests.snapshot() == {"PATCH /crm/deals/{id}": 2, "DELETE /crm/deals/{id}": 1}
 
 
 def test_client_errors_are_not_retried(gateway: SdkBrevoGateway, router: respx.MockRouter) -> None:
@@ -269,3 +278,42 @@ def test_backoff_grows_exponentially_up_to_the_cap() -> None:
     low = RetryPolicy(backoff_base_seconds=1.0, backoff_max_seconds=8.0, rand=lambda: 0.0)
     assert [low.backoff(n) for n in range(1, 5)] == [0.5, 1.0, 2.0, 4.0]  # never below half
     assert RetryPolicy(backoff_base_seconds=1.0, backoff_max_seconds=8.0).backoff(10_000) <= 8.0
+
+
+# -- what a retried request spends ------------------------------------------------------------
+
+
+def test_transport_failures_do_not_use_up_the_local_ceiling(
+    make_gateway: GatewayFactory, router: respx.MockRouter, clock: FakeClock, waits: WaitRecorder
+) -> None:
+    gateway = make_gateway(requests_per_hour=2, max_retries=3)
+    router.get("/crm/deals").mock(
+        side_effect=[
+            httpx.ConnectError("refused"),
+            httpx.ReadTimeout("read timed out"),
+            page(),
+            httpx.RemoteProtocolError("dropped"),
+            page(),
+        ]
+    )
+
+    list_once(gateway)
+    list_once(gateway)
+
+    # Two answers in the window: the ceiling of 2 is reached, but not before now.
+    assert waits.calls == []
+    assert gateway.requests.total == 2
+    assert gateway.budget.remaining == 0
+
+
+def test_error_answers_are_spent_requests(
+    make_gateway: GatewayFactory, router: respx.MockRouter, waits: WaitRecorder
+) -> None:
+    gateway = make_gateway(requests_per_hour=3, max_retries=3)
+    router.get("/crm/deals").mock(side_effect=[httpx.Response(429), httpx.Response(503), page()])
+
+    list_once(gateway)
+
+    assert gateway.requests.total == 3
+    snap = gateway.budget
+    assert (snap.source, snap.limit, snap.remaining) == ("local", 3, 0)
