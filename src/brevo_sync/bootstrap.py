@@ -1,26 +1,39 @@
 """The composition root: builds every collaborator from the settings. Nothing at import.
 
-Entrypoints ask a `Container` for what they need; it builds each thing once, on first use,
-so a command that only reads the mirror never touches the API key, and one that calls Brevo
-never builds what it does not use.
+Entrypoints ask a `Container` for a `ServiceContext` and hand it to the use cases. Each piece
+is built once, on first use, so a command that only reads the mirror never touches the API
+key, and one that calls Brevo never builds what it does not use. A read-only container
+(`writes=False`) never creates a database or a schema: it refuses to start without a mirror.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from brevo_sync.adapters.store.engine import create_mirror_engine
-from brevo_sync.adapters.store.migrate import ensure_schema
-from brevo_sync.adapters.store.mirror import SqlMirror
+from brevo_sync.adapters.rules_file import load_rules, read_rules
+from brevo_sync.adapters.store.engine import check_sqlite_file, create_mirror_engine, describe_url
+from brevo_sync.adapters.store.lock import mirror_lock
+from brevo_sync.adapters.store.migrate import AlembicSchemaAdmin, ensure_schema, require_schema
+from brevo_sync.adapters.store.uow import SqlUnitOfWork
 from brevo_sync.config import Settings
-from brevo_sync.domain.parsing import AttributeNames
+from brevo_sync.domain.parsing import TypedAttributeNames
+from brevo_sync.domain.rules.config import RulesConfig
 from brevo_sync.logs import register_secret
-from brevo_sync.service.ports import BrevoGateway, WaitListener
-from brevo_sync.service.pull import PullOptions
+from brevo_sync.service.context import PullOptions, ServiceContext
+from brevo_sync.service.ports import (
+    BrevoGateway,
+    MirrorLock,
+    RulesFile,
+    SchemaAdmin,
+    WaitListener,
+)
+from brevo_sync.service.stop import StopToken
 
 
 def utc_now() -> datetime:
@@ -31,17 +44,32 @@ def utc_now() -> datetime:
 class Container:
     settings: Settings
     on_budget_wait: WaitListener | None = None
+    writes: bool = True  # False: the mirror must exist already; nothing is created
+    stop: StopToken = field(default_factory=StopToken)
+
+    @cached_property
+    def raw_engine(self) -> Engine:
+        """The mirror database as configured, its schema not looked at."""
+        url = self.settings.database_url
+        check_sqlite_file(url, create=self.writes)
+        return create_mirror_engine(url)
 
     @cached_property
     def engine(self) -> Engine:
-        """The mirror database, its schema created if empty (checked once per process)."""
-        engine = create_mirror_engine(self.settings.database_url)
-        ensure_schema(engine)
+        """The mirror database at this version's schema (created when empty, if writing)."""
+        engine = self.raw_engine
+        if self.writes:
+            ensure_schema(engine)
+        else:
+            require_schema(engine)
         return engine
 
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
     @cached_property
-    def mirror(self) -> SqlMirror:
-        return SqlMirror(self.engine)
+    def lock(self) -> MirrorLock:
+        return mirror_lock(self.engine, self.settings.lock_wait_seconds)
 
     @cached_property
     def gateway(self) -> BrevoGateway:
@@ -59,20 +87,52 @@ class Container:
             on_wait=self.on_budget_wait,
             backoff_base_seconds=self.settings.retry_backoff_seconds,
             backoff_max_seconds=self.settings.retry_backoff_max_seconds,
+            requests_per_hour=self.settings.requests_per_hour,
+            sleep=self.stop.sleep,  # a budget wait ends the moment a stop is asked for
         )
+
+    @cached_property
+    def rules(self) -> RulesConfig:
+        return load_rules(self.settings.rules)
+
+    def read_rules(self, path: Path | None = None) -> RulesFile:
+        """A rules file (the given one, $BREVO_SYNC_RULES or the packaged one), validated."""
+        return read_rules(path)
+
+    def schema(self) -> SchemaAdmin:
+        return AlembicSchemaAdmin(self.raw_engine)
 
     @property
     def pull_options(self) -> PullOptions:
         s = self.settings
         return PullOptions(
-            page_size=s.page_size,
+            page_size=None if s.page_size == "auto" else s.page_size,
             overlap=timedelta(seconds=s.overlap_seconds),
             catalog_refresh=timedelta(hours=s.catalog_refresh_hours),
-            attribute_names=AttributeNames(close_date=s.attr_close_date, currency=s.attr_currency),
+            attribute_names=TypedAttributeNames(
+                close_date=s.attr_close_date, currency=s.attr_currency
+            ),
+        )
+
+    @cached_property
+    def context(self) -> ServiceContext:
+        return ServiceContext(
+            uow=self.uow,
+            gateway=lambda: self.gateway,
+            rules=lambda: self.rules,
+            lock=lambda: self.lock,
+            schema=self.schema,
+            clock=utc_now,
+            database=describe_url(self.settings.database_url),
+            stop=self.stop,
+            pull=self.pull_options,
+            rules_file=self.settings.rules,
+            pid=os.getpid(),
+            brevo_configured=self.settings.api_key is not None,
         )
 
     def close(self) -> None:
         if "gateway" in self.__dict__:
             self.gateway.close()
-        if "engine" in self.__dict__:
-            self.engine.dispose()
+        if "raw_engine" in self.__dict__:
+            self.raw_engine.dispose()

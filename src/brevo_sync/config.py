@@ -6,9 +6,12 @@ everything else is prefixed `BREVO_SYNC_`.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,6 +19,11 @@ from brevo_sync.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.brevo.com/v3"
 DEFAULT_DATABASE_URL = "sqlite:///brevo_sync.db"
+MAX_PAGE_SIZE = 1000
+RULES_ENV = "BREVO_SYNC_RULES"
+PREFIX = "BREVO_SYNC_"
+# Variables with our prefix that are not settings: test switches and tools' own.
+NOT_SETTINGS = frozenset({"BREVO_SYNC_TEST_POSTGRES_URL", "BREVO_SYNC_REQUIRE_POSTGRES"})
 
 
 class Settings(BaseSettings):
@@ -38,8 +46,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     rules: Path | None = None
 
-    # Pull
-    page_size: int = Field(default=100, ge=1, le=1000)
+    # Pull: deals per list request, or "auto" (the most the account gives, learned once)
+    page_size: int | Literal["auto"] = 100
     overlap_seconds: float = Field(default=60.0, ge=0)
     catalog_refresh_hours: float = Field(default=24.0, ge=0)
 
@@ -55,10 +63,27 @@ class Settings(BaseSettings):
     retry_backoff_max_seconds: float = Field(default=30.0, ge=0)
     budget_reserve_requests: int = Field(default=0, ge=0)
     max_budget_wait_seconds: float = Field(default=3900.0, ge=0)
+    # The local ceiling when Brevo's answers carry no rate-limit headers (general plan: 100).
+    requests_per_hour: int = Field(default=100, ge=1)
+
+    # One run at a time per mirror: how long a second run waits for the first to finish.
+    lock_wait_seconds: float = Field(default=5.0, ge=0)
 
     # Logs
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
+
+    @field_validator("page_size", mode="before")
+    @classmethod
+    def _page_size(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            return "auto"
+        if isinstance(value, str) and not value.strip().isdigit():
+            raise ValueError("must be a number of deals (1-1000) or auto")
+        number = int(value)  # type: ignore[call-overload]
+        if not 1 <= number <= MAX_PAGE_SIZE:
+            raise ValueError(f"must be between 1 and {MAX_PAGE_SIZE}, or auto")
+        return number
 
     @field_validator("base_url")
     @classmethod
@@ -87,6 +112,29 @@ class Settings(BaseSettings):
 _ENV_NAMES = {"api_key": "BREVO_API_KEY", "base_url": "BREVO_BASE_URL"}
 
 
+def setting_names() -> set[str]:
+    """Every environment variable a setting reads."""
+    names = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields}
+    return (names - {f"{PREFIX}{k.upper()}" for k in _ENV_NAMES}) | set(_ENV_NAMES.values())
+
+
+def unknown_variables(environ: Mapping[str, str], dotenv: Path | None = Path(".env")) -> list[str]:
+    """One line per `BREVO_SYNC_*` variable (environment or `.env`) that no setting reads: a
+    typo would otherwise be ignored in silence. Each names the closest setting."""
+    seen = {k for k in environ if k.upper().startswith(PREFIX)}
+    if dotenv is not None and dotenv.is_file():
+        seen |= {k for k in dotenv_values(dotenv) if k.upper().startswith(PREFIX)}
+    known = setting_names()
+    lines = []
+    for name in sorted(seen):
+        if name.upper() in known or name.upper() in NOT_SETTINGS:
+            continue
+        close = difflib.get_close_matches(name.upper(), sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        lines.append(f"{name} is not a brevo-sync setting and is ignored{hint}")
+    return lines
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, turning pydantic's report into a one-line ConfigError."""
     try:
@@ -95,4 +143,4 @@ def load_settings(**overrides: object) -> Settings:
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else "settings"
         name = _ENV_NAMES.get(field, field if field.isupper() else f"BREVO_SYNC_{field.upper()}")
-        raise ConfigError(f"{name}: {err['msg']}") from None
+        raise ConfigError(f"{name}: {str(err['msg']).removeprefix('Value error, ')}") from None

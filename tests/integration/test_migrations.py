@@ -17,7 +17,7 @@ from brevo_sync.adapters.store.migrate import (
     head_revision,
     upgrade,
 )
-from brevo_sync.adapters.store.schema import metadata
+from brevo_sync.adapters.store.tables import metadata
 from brevo_sync.errors import StoreError
 
 

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from brevo_sync.adapters.store.alerts import alerts
+from brevo_sync.adapters.store.tables import alerts
 from brevo_sync.adapters.store.tables import deals
 from brevo_sync.domain.deal import Deal
 from brevo_sync.domain.rules.timing import (

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brevo_sync.domain.parsing import (
-    AttributeNames,
+    TypedAttributeNames,
     RecordError,
     parse_attribute_catalogue,
     parse_deal,
@@ -52,7 +52,7 @@ def test_sdk_example_is_read_into_typed_fields() -> None:
 
 def test_account_specific_attribute_names_are_honoured() -> None:
     raw = {"id": "x", "attributes": {"closing": "2026-03-31", "waehrung": "EUR"}}
-    deal = parse_deal(raw, AttributeNames(close_date="closing", currency="waehrung"))
+    deal = parse_deal(raw, TypedAttributeNames(close_date="closing", currency="waehrung"))
     assert deal.close_date == date(2026, 3, 31)
     assert deal.currency == "EUR"
 

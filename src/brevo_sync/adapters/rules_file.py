@@ -16,11 +16,10 @@ from typing import Any
 
 import yaml
 
+from brevo_sync.config import RULES_ENV
 from brevo_sync.domain.rules.config import RulesConfig
 from brevo_sync.domain.rules.validation import Problem, ValidationReport, validate_rules
 from brevo_sync.errors import ConfigError
-
-RULES_ENV = "BREVO_SYNC_RULES"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ class RecordError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class AttributeNames:
+class TypedAttributeNames:
     """Brevo attribute names of the typed deal fields (two are unverified, hence settable)."""
 
     close_date: str = "close_date"
@@ -47,15 +47,26 @@ def parse_timestamp(value: Any, *, field: str) -> datetime | None:
 
 
 def parse_date(value: Any, *, field: str) -> date | None:
+    """A date-only attribute (the close date) as the calendar day it names.
+
+    Brevo writes such dates as midnight with an offset (`2026-01-01T00:00:00.000+05:30`):
+    that is the 1st of January, whatever instant it is in UTC, so the day is read as written
+    and never converted (converting would make it the 31st of December)."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and len(value.strip()) == 10:
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise RecordError(f"{field}: not a date: {value!r}") from None
-    stamp = parse_timestamp(value, field=field)
-    return stamp.date() if stamp else None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise RecordError(f"{field}: not a date: {value!r}")
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        raise RecordError(f"{field}: not a date: {value!r}") from None
 
 
 def parse_amount(value: Any, *, field: str = "amount") -> Decimal | None:
@@ -78,9 +89,9 @@ def _optional_str(value: Any) -> str | None:
     return str(value)
 
 
-def parse_deal(raw: Mapping[str, Any], names: AttributeNames | None = None) -> Deal:
+def parse_deal(raw: Mapping[str, Any], names: TypedAttributeNames | None = None) -> Deal:
     """A Deal from one raw Brevo record; RecordError with the reason when it cannot be read."""
-    names = names or AttributeNames()
+    names = names or TypedAttributeNames()
     if not isinstance(raw, Mapping):
         raise RecordError(f"record is not an object: {type(raw).__name__}")
     deal_id = raw.get("id")
@@ -127,14 +138,23 @@ def parse_pipelines(raw: Any) -> list[Pipeline]:
     if not isinstance(raw, list):
         raise RecordError("pipelines: expected a list")
     pipelines = []
+    seen: set[str] = set()
     for index, item in enumerate(raw):
         if not isinstance(item, Mapping) or not item.get("pipeline"):
             raise RecordError(f"pipelines[{index}]: missing pipeline id")
+        if str(item["pipeline"]) in seen:
+            raise RecordError(f"pipelines[{index}]: pipeline id {item['pipeline']} appears twice")
+        seen.add(str(item["pipeline"]))
         stages = tuple(
             Stage(id=str(s["id"]), name=str(s.get("name", "")), position=pos)
             for pos, s in enumerate(item.get("stages") or [])
             if isinstance(s, Mapping) and s.get("id")
         )
+        repeated = {s.id for s in stages if sum(1 for t in stages if t.id == s.id) > 1}
+        if repeated:
+            raise RecordError(
+                f"pipelines[{index}]: stage id {sorted(repeated)[0]} appears twice in one pipeline"
+            )
         pipelines.append(
             Pipeline(
                 id=str(item["pipeline"]),
@@ -151,9 +171,13 @@ def parse_attribute_catalogue(raw: Any) -> list[DealAttribute]:
     if not isinstance(raw, list):
         raise RecordError("deal attributes: expected a list")
     catalogue = []
+    names: set[str] = set()
     for index, item in enumerate(raw):
         if not isinstance(item, Mapping) or not item.get("internalName"):
             raise RecordError(f"deal attributes[{index}]: missing internalName")
+        if str(item["internalName"]) in names:
+            raise RecordError(f"deal attributes[{index}]: {item['internalName']} appears twice")
+        names.add(str(item["internalName"]))
         options = tuple(
             (str(o.get("key", "")), str(o.get("value", "")))
             for o in item.get("attributeOptions") or []

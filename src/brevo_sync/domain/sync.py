@@ -7,7 +7,7 @@ and nothing of each other.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +38,40 @@ class RunPosition:
     server_start: datetime | None = None
 
 
+# Brevo's documented default `limit` for deals: a size every account accepts.
+DOCUMENTED_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class PageSizeFacts:
+    """What an account has shown about page sizes; Brevo documents no maximum `limit`.
+
+    `floor`: the most deals one page ever held. The server gives at least that many per page
+    whenever there are that many, so a page shorter than `floor` is the end of the list.
+    A short page of `floor` or more may instead be a page the server cut (a clamp): one more
+    request at the next offset decides, and a non-empty answer teaches the `ceiling`.
+    `ceiling`: the most the account gives or accepts, learned from a clamp or a 400.
+    """
+
+    floor: int = 0
+    ceiling: int | None = None
+    ceiling_reason: str | None = None  # "clamped" or "refused"
+
+    def size_for(self, wanted: int) -> int:
+        """The `limit` to ask for when `wanted` is the configured size."""
+        return wanted if self.ceiling is None else min(wanted, self.ceiling)
+
+    def ends_read(self, asked: int, got: int) -> bool:
+        """Whether a page of `got` deals, asked for `asked`, is the last one."""
+        return got == 0 or (got < asked and got < self.floor)
+
+    def saw_page(self, got: int) -> PageSizeFacts:
+        return self if got <= self.floor else replace(self, floor=got)
+
+    def learned(self, ceiling: int, reason: str) -> PageSizeFacts:
+        return replace(self, ceiling=ceiling, ceiling_reason=reason, floor=min(self.floor, ceiling))
+
+
 @dataclass(frozen=True, slots=True)
 class SyncState:
     cursor: datetime | None = None
@@ -45,6 +79,7 @@ class SyncState:
     last_success_at: datetime | None = None
     last_full_at: datetime | None = None
     catalog_fetched_at: datetime | None = None  # written by a catalogue refresh only
+    paging: PageSizeFacts = field(default_factory=PageSizeFacts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +89,3 @@ class Quarantined:
     record_id: str | None
     reason: str
     raw: RawRecord
-
-
-@dataclass(frozen=True, slots=True)
-class PageOutcome:
-    written: int  # inserted or changed
-    unchanged: int  # already mirrored at the same last_updated_date (overlap re-reads)
-    stage_changes: int  # stage history rows written for stage moves seen between pulls

@@ -5,7 +5,9 @@ at once roughly halves a long pull's wall time and spends no extra request: the 
 asked for only after a full page proved there is one.
 
 A daemon thread rather than an executor: a prefetch can sit in a budget wait for up to an hour,
-and Ctrl-C must not wait for it (executor threads are joined at interpreter exit).
+and Ctrl-C must not wait for it (executor threads are joined at interpreter exit). For the
+same reason every Brevo call of a use case runs through here: the waiting thread stays free to
+notice a stop (`result(stop)`) within a fraction of a second.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
+
+from brevo_sync.service.stop import StopToken
 
 T = TypeVar("T")
 
@@ -35,8 +39,12 @@ class Prefetch(Generic[T]):
         finally:
             self._done.set()
 
-    def result(self) -> T:
-        self._done.wait()
+    def result(self, stop: StopToken | None = None) -> T:
+        """The value (or the exception) of `fn()`; Interrupted when `stop` is asked first."""
+        if stop is None:
+            self._done.wait()
+        else:
+            stop.wait(self._done)
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]

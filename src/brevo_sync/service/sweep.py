@@ -1,7 +1,8 @@
 """The time-rules sweep: raise every newly crossed time rule over the whole mirror, once.
 
 A sweep is idempotent for a given `now`: a second sweep at the same moment raises nothing,
-and a crash mid-sweep leaves either all of its alerts or none (one transaction).
+and a crash mid-sweep leaves either all of its alerts or none (one transaction). It runs
+after every pull and on its own (`brevo-sync rules sweep`).
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlalchemy as sa
-
-from brevo_sync.adapters.store.alerts import raise_alerts, sweep_cache
-from brevo_sync.adapters.store.mirror import ensure_deal_indexes
+from brevo_sync.domain.rules import Rulebook, build_time_rules
 from brevo_sync.domain.rules.timing import TimeRules
+from brevo_sync.service.context import ServiceContext
+from brevo_sync.service.ports import UnitOfWork
+from brevo_sync.service.runs import recorded_run
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,30 +31,24 @@ class SweepReport:
         return sum(self.raised.values())
 
 
-def _sweep(conn: sa.Connection, rules: TimeRules, now: datetime) -> dict[str, int]:
-    # A first pull that crashed leaves the sweep's indexes deferred (SqlMirror.
-    # prepare_full_read); sweeping without them would be right but a hundred times slower.
-    ensure_deal_indexes(conn)
-    return raise_alerts(conn, rules, now)
+def time_rules(ctx: ServiceContext, uow: UnitOfWork) -> tuple[Rulebook, TimeRules]:
+    """The rules file mapped onto the mirror's pipelines, and its time rules."""
+    book = Rulebook.build(ctx.rules(), uow.catalog.pipelines())
+    return book, build_time_rules(book)
 
 
-def run_time_sweep(bind: sa.Engine | sa.Connection, rules: TimeRules, now: datetime) -> SweepReport:
-    """Sweep the mirror at `now` (aware UTC) in one transaction.
-
-    Given an Engine, the sweep opens and commits its own transaction. Given a Connection
-    already in a transaction (a unit of work), it joins it and the caller commits; given an
-    idle Connection, it begins and commits one on it.
-    """
-    if now.tzinfo is None:
-        raise ValueError(f"the sweep needs an aware `now`, got {now!r}")
+def sweep_mirror(ctx: ServiceContext) -> SweepReport:
+    """Sweep now, in one transaction (the caller holds the mirror: a pull, or `run_sweep`)."""
+    now = ctx.clock()
     started = time.perf_counter()
-    if isinstance(bind, sa.Engine):
-        with bind.connect() as conn, sweep_cache(conn), conn.begin():
-            raised = _sweep(conn, rules, now)
-    elif bind.in_transaction():
-        with sweep_cache(bind):
-            raised = _sweep(bind, rules, now)
-    else:
-        with sweep_cache(bind), bind.begin():
-            raised = _sweep(bind, rules, now)
+    with ctx.uow() as uow:
+        _, rules = time_rules(ctx, uow)
+        raised = uow.alerts.sweep(rules, now)
+        uow.commit()
     return SweepReport(now=now, raised=raised, seconds=time.perf_counter() - started)
+
+
+def run_sweep(ctx: ServiceContext) -> SweepReport:
+    """The sweep on its own, as a recorded run."""
+    with recorded_run(ctx, "sweep"):
+        return sweep_mirror(ctx)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from brevo_sync.adapters.store.tables import deals, stage_history
 from brevo_sync.domain.deal import Deal
+from brevo_sync.domain.moves import MirroredDeal, StageMove
 
 # The order `upsert_deals` builds its tuples in. Checked against the table at import, so a new
 # column cannot silently shift values into the wrong place.
@@ -119,16 +119,18 @@ def _history_statement(dialect: str) -> str:
     )
 
 
-def insert_stage_moves(conn: Connection, moves: Sequence[dict[str, Any]]) -> None:
-    """Append stage history rows (dicts keyed by HISTORY_COLUMNS)."""
+def insert_stage_moves(conn: Connection, moves: Sequence[StageMove], now: datetime) -> None:
+    """Append stage history rows, in HISTORY_COLUMNS order."""
     if not moves:
         return
     dialect = conn.dialect.name
     stamp, _ = _converters(dialect)
+    recorded = stamp(now)
     rows = [
-        tuple(stamp(m[c]) if c in ("changed_at", "recorded_at") else m[c] for c in HISTORY_COLUMNS)
+        (m.deal_id, m.pipeline_id, m.from_stage_id, m.to_stage_id, stamp(m.changed_at), m.source,
+         m.owner, recorded)
         for m in moves
-    ]
+    ]  # fmt: skip
     conn.exec_driver_sql(_history_statement(dialect), rows)
 
 
@@ -152,30 +154,27 @@ def upsert_row(conn: Connection, table: str, row: dict[str, Any], *, key: str) -
     conn.exec_driver_sql(_row_upsert_statement(dialect, table, columns, key), values)
 
 
-@dataclass(frozen=True, slots=True)
-class KnownDeal:
-    """What a page write needs to know of a mirrored deal. `updated` is in the driver's own
-    form (text on SQLite, datetime on PostgreSQL): compare it with `version_stamper`'s, not raw."""
+def _read_stamp(dialect: str) -> Callable[[Any], datetime | None]:
+    """The inverse of `sqlite_stamp` for driver-level reads; PostgreSQL hands back datetimes."""
+    if dialect != "sqlite":
+        return lambda value: value
 
-    stage_id: str | None
-    updated: Any
-    deleted: bool
+    def parse(value: Any) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+    return parse
 
 
-def known_deals(conn: Connection, ids: Sequence[str]) -> dict[str, KnownDeal]:
+def mirrored_deals(conn: Connection, ids: Sequence[str]) -> dict[str, MirroredDeal]:
+    """Placement and version of the mirrored deals among `ids`, in one driver-level SELECT."""
     if not ids:
         return {}
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    dialect = conn.dialect.name
+    mark = "?" if dialect == "sqlite" else "%s"
     sql = (
-        "SELECT id, stage_id, updated_at, deleted_at IS NOT NULL FROM deals "
+        "SELECT id, pipeline_id, stage_id, updated_at, deleted_at IS NOT NULL FROM deals "
         f"WHERE id IN ({', '.join(mark for _ in ids)})"
     )
+    read = _read_stamp(dialect)
     rows = conn.exec_driver_sql(sql, tuple(ids))
-    return {r[0]: KnownDeal(r[1], r[2], bool(r[3])) for r in rows}
-
-
-def version_stamper(conn: Connection) -> Callable[[datetime | None], Any]:
-    """Turns `updated_at` into the form `known_deals` returns stored ones in (fixed-width text
-    on SQLite, which orders like the time it spells), for comparing the two."""
-    stamp, _ = _converters(conn.dialect.name)
-    return stamp
+    return {r[0]: MirroredDeal(r[1], r[2], read(r[3]), bool(r[4])) for r in rows}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from brevo_sync.errors import ConfigError
+from brevo_sync.errors import ConfigError, MirrorMissing
 
 # A writer waits this long for another connection's lock instead of failing at once.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -27,6 +28,39 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL; None for in-memory databases and other databases."""
+    if not url.startswith("sqlite"):
+        return None
+    database = sa.engine.make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    return Path(database)
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, for messages and reports."""
+    return _redact(url)
+
+
+def check_sqlite_file(url: str, *, create: bool) -> None:
+    """Before connecting (SQLite creates a missing file on connect): a read-only command must
+    find the file; a writing one must find the folder it goes in."""
+    path = sqlite_path(url)
+    if path is None:
+        return
+    if not create and not path.exists():
+        raise MirrorMissing(
+            f"no mirror at {_redact(url)} (the file does not exist): `brevo-sync pull` "
+            "creates it, or set BREVO_SYNC_DATABASE_URL to the mirror you mean"
+        )
+    if create and not path.parent.is_dir():
+        raise ConfigError(
+            f"BREVO_SYNC_DATABASE_URL: cannot create {_redact(url)}: the folder "
+            f"{path.parent} does not exist"
+        )
 
 
 def create_mirror_engine(url: str, **kwargs: Any) -> Engine:

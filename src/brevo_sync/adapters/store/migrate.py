@@ -16,7 +16,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from brevo_sync.errors import StoreError
+from brevo_sync.adapters.store.engine import describe_url
+from brevo_sync.errors import MirrorMissing, SchemaOutdated, StoreError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -52,19 +53,53 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     return before, current_revision(engine) or ""
 
 
+def _revision(engine: Engine, name: str) -> str | None:
+    try:
+        return current_revision(engine)
+    except sa.exc.OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(f"cannot open the mirror database {name}: {reason}") from exc
+
+
 def ensure_schema(engine: Engine) -> None:
     """Create the schema in an empty database; refuse to run on an outdated one."""
-    try:
-        current = current_revision(engine)
-    except sa.exc.OperationalError as exc:
-        raise StoreError(f"cannot open the mirror database: {exc.orig}") from exc
+    name = describe_url(engine.url.render_as_string(hide_password=False))
+    current = _revision(engine, name)
     head = head_revision()
     if current == head:
         return
     if current is None and not sa.inspect(engine).get_table_names():
         upgrade(engine)
         return
-    raise StoreError(
-        f"the mirror database is at revision {current or 'unknown'}, this version needs "
-        f"{head}: run `brevo-sync db upgrade`"
+    raise SchemaOutdated(
+        f"the mirror database {name} is at revision {current or 'unknown'}, this version "
+        f"needs {head}: run `brevo-sync db upgrade`"
     )
+
+
+def require_schema(engine: Engine) -> None:
+    """For commands that only read: the schema must be there, at this version. Creates nothing."""
+    name = describe_url(engine.url.render_as_string(hide_password=False))
+    current = _revision(engine, name)
+    head = head_revision()
+    if current == head:
+        return
+    if current is None:
+        raise MirrorMissing(
+            f"the database {name} holds no brevo-sync mirror yet: `brevo-sync pull` fills it "
+            "(or `brevo-sync db upgrade` creates an empty one)"
+        )
+    raise SchemaOutdated(
+        f"the mirror database {name} is at revision {current}, this version needs {head}: "
+        "run `brevo-sync db upgrade`"
+    )
+
+
+class AlembicSchemaAdmin:
+    """`SchemaAdmin` for `brevo-sync db upgrade`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def upgrade(self) -> tuple[str | None, str]:
+        return upgrade(self._engine)

@@ -1,8 +1,9 @@
-"""The mirror's tables, in SQLAlchemy Core.
+"""Every table and index of the mirror, in SQLAlchemy Core, on one MetaData.
 
 Core rather than ORM classes: the pull path writes pages of rows with one set-based upsert,
 and the rules sweep works in SQL over the whole table; neither wants identity-mapped objects.
-Every schema change also needs an Alembic revision in `migrations/versions/`.
+Every schema change also needs an Alembic revision in `migrations/versions/`; the migration
+test holds the two to the same schema on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -62,11 +63,13 @@ pipelines = sa.Table(
     sa.Column("fetched_at", Stamp, nullable=False),
 )
 
+# Keyed by (pipeline, stage): Brevo stage ids are unique in practice, but nothing documents
+# it, and a catalogue that repeats one across pipelines must still be stored.
 stages = sa.Table(
     "stages",
     metadata,
+    sa.Column("pipeline_id", sa.String(64), sa.ForeignKey("pipelines.id"), primary_key=True),
     sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("pipeline_id", sa.String(64), sa.ForeignKey("pipelines.id"), nullable=False),
     sa.Column("name", sa.String(255), nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
 )
@@ -146,6 +149,11 @@ sync_state = sa.Table(
     sa.Column("budget_limit", sa.Integer),
     sa.Column("budget_remaining", sa.Integer),
     sa.Column("budget_reset_at", Stamp),
+    sa.Column("budget_source", sa.String(8)),  # "brevo" (headers) or "local" (our ceiling)
+    # What the account showed about page sizes (domain.sync.PageSizeFacts).
+    sa.Column("page_floor", sa.Integer),  # the most deals one page ever held
+    sa.Column("page_ceiling", sa.Integer),  # the most it gives or accepts, once learned
+    sa.Column("page_ceiling_reason", sa.String(16)),  # "clamped" or "refused"
 )
 
 quarantine = sa.Table(
@@ -167,9 +175,137 @@ runs = sa.Table(
     sa.Column("command", sa.String(32), nullable=False),
     sa.Column("started_at", Stamp, nullable=False),
     sa.Column("finished_at", Stamp),
-    sa.Column("outcome", sa.String(16), nullable=False),  # running, ok, failed
+    sa.Column("outcome", sa.String(16), nullable=False),  # running, ok, failed, interrupted
+    sa.Column("pid", sa.Integer),  # the process, for "another run holds the mirror"
     sa.Column("requests", sa.JSON, nullable=False),  # {"GET /crm/deals": 3, ...}
     sa.Column("requests_total", sa.Integer, nullable=False, default=0),
     sa.Column("deals_written", sa.Integer, nullable=False, default=0),
     sa.Column("detail", sa.Text),
+)
+
+# People as the rules and operators name them (e-mail) and as Brevo stores them on deals
+# (`deal_owner`, a user id). Learned from Brevo (one filtered list request per e-mail) or
+# taken from the rules file; `user_id` is NULL when Brevo had no deal of that person.
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("email", sa.String(255), primary_key=True),  # lower case
+    sa.Column("user_id", sa.String(64)),
+    sa.Column("source", sa.String(16), nullable=False),  # "rules" or "brevo"
+    sa.Column("learned_at", Stamp, nullable=False),
+    sa.Index(None, "user_id"),
+)
+
+# What the rules decided and nothing has carried out yet: the domain events of a move seen by
+# a pull (tasks, notes, loyalty points, probability and close date to write back, ...). The
+# key is the event's own (a pure function of deal, stage, time of the move, action), so the
+# same decision is recorded once however often it is made. The write path sends them.
+rule_events = sa.Table(
+    "rule_events",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("key", sa.String(255), nullable=False, unique=True),
+    sa.Column("deal_id", sa.String(64)),
+    sa.Column("kind", sa.String(64), nullable=False),  # the event class, e.g. TaskRequested
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("origin", sa.String(16), nullable=False),  # "pull" (seen in Brevo) or "local"
+    sa.Column("state", sa.String(16), nullable=False),  # "pending", later "sent", "failed"
+    sa.Column("decided_at", Stamp, nullable=False),
+    sa.Index(None, "state", "id"),
+)
+
+# Alerts raised by the time-rules sweep (adapters/store/sweep_sql.py), and the covering
+# indexes on deals that the sweep reads by.
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    # BIGINT on PostgreSQL; on SQLite only a plain INTEGER primary key is the cheap rowid.
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    # No foreign key to deals: deals are never deleted (tombstones), and the check would cost
+    # on every row of a sweep that may raise hundreds of thousands of alerts at once.
+    sa.Column("deal_id", sa.String(64), nullable=False),
+    sa.Column("rule", sa.String(128), nullable=False),  # e.g. "inactivity:14"
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("anchor_at", Stamp, nullable=False),
+    sa.Column("due_at", Stamp, nullable=False),
+    sa.Column("raised_at", Stamp, nullable=False),
+    sa.Column("acknowledged_at", Stamp),
+    # The identity of a crossing, which makes "raised once per crossing" hold. Anchor first:
+    # a sweep statement yields deals in anchor order (per stage), and the rules sharing an
+    # anchor land next to each other, so inserts and conflict probes walk this index almost
+    # sequentially; with deal_id first, inserting them took twice as long.
+    sa.UniqueConstraint("anchor_at", "deal_id", "rule"),
+    # No index for consumers yet: whoever polls unacknowledged alerts adds the one their
+    # query needs; each index costs the first sweep of a big mirror ~10% (bench/).
+)
+ALERT_KEY = ("anchor_at", "deal_id", "rule")
+
+
+def stage_entry() -> sa.ColumnElement[datetime]:
+    """As `timing.stage_entry`: a deal never moved has been in its stage since creation."""
+    return sa.func.coalesce(deals.c.stage_updated_at, deals.c.created_at)
+
+
+def last_activity() -> sa.ColumnElement[datetime]:
+    """As `timing.last_activity`."""
+    return sa.func.coalesce(deals.c.last_activity_at, deals.c.updated_at, deals.c.created_at)
+
+
+def last_update() -> sa.ColumnElement[datetime]:
+    """As `timing.last_update`."""
+    return sa.func.coalesce(deals.c.updated_at, deals.c.created_at)
+
+
+LIVE = deals.c.deleted_at.is_(None)
+
+
+def _sweep_index(name: str, *columns: sa.ColumnElement[Any]) -> sa.Index:
+    # Partial: tombstones never raise. deleted_at and the raw columns of the anchor are
+    # carried although the anchor expression is indexed, because SQLite (3.40) counts an
+    # index as covering only if it holds every column the statement names; covering keeps
+    # a sweep from reading the wide deal rows at all.
+    return sa.Index(name, *columns, deals.c.deleted_at, sqlite_where=LIVE, postgresql_where=LIVE)
+
+
+# One index per anchor, led by the stage: every statement is a range search
+# (stage_id = ?, anchor <= cutoff) per stage. The anchor expressions must stay the ones the
+# statements use (the functions above), or the databases will not match them.
+SWEEP_INDEXES = (
+    _sweep_index(
+        "ix_deals_sweep_stage_entry",
+        deals.c.stage_id,
+        stage_entry(),
+        deals.c.id,
+        deals.c.stage_updated_at,
+        deals.c.created_at,
+    ),
+    _sweep_index(
+        "ix_deals_sweep_activity",
+        deals.c.stage_id,
+        last_activity(),
+        deals.c.id,
+        deals.c.last_activity_at,
+        deals.c.updated_at,
+        deals.c.created_at,
+    ),
+    _sweep_index(
+        "ix_deals_sweep_update",
+        deals.c.stage_id,
+        last_update(),
+        deals.c.amount,
+        deals.c.currency,  # the stale rule's threshold is per currency
+        deals.c.id,
+        deals.c.updated_at,
+        deals.c.created_at,
+    ),
 )

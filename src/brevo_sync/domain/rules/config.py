@@ -120,7 +120,7 @@ class RoleConfig(RulesModel):
     personal_data: bool = True  # Viewer: "keine PII"
 
 
-class AttributeNames(RulesModel):
+class RuleAttributeNames(RulesModel):
     """Brevo deal attributes the rules read and write (custom attributes, seed 000's names)."""
 
     probability: str = "probability"
@@ -241,10 +241,13 @@ class AutomationConfig(RulesModel):
 class RulesConfig(RulesModel):
     version: Literal[1] = 1
     default_currency: str = "EUR"
-    attributes: AttributeNames = AttributeNames()
+    attributes: RuleAttributeNames = RuleAttributeNames()
     pipelines: tuple[PipelineConfig, ...]
     roles: dict[str, RoleConfig] = Field(default_factory=dict)
     teams: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # E-mail -> Brevo user id, for people whose id is known; the worker learns the others
+    # from Brevo (one request each, once) and keeps them in the mirror.
+    people: dict[str, str] = Field(default_factory=dict)
     privacy: PrivacyConfig = PrivacyConfig()
     time_rules: TimeRulesConfig = TimeRulesConfig()
     commerce: CommerceConfig = CommerceConfig()

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from brevo_sync.domain.deal import Deal
+from brevo_sync.domain.moves import move_time
 from brevo_sync.domain.rules.actions import (
     Action,
     CommissionAction,
@@ -30,7 +31,7 @@ from brevo_sync.domain.rules.actions import (
     TaskAction,
 )
 from brevo_sync.domain.rules.automations import TriggerEvent, conversion_events, run_automations
-from brevo_sync.domain.rules.config import AttributeNames
+from brevo_sync.domain.rules.config import RuleAttributeNames
 from brevo_sync.domain.rules.events import (
     CommissionComputationRequested,
     DomainEvent,
@@ -62,7 +63,7 @@ class DealChanges:
     lost_reason: str | None
 
     def attributes(
-        self, names: AttributeNames, close_date_attribute: str = "close_date"
+        self, names: RuleAttributeNames, close_date_attribute: str = "close_date"
     ) -> dict[str, Any]:
         """The Brevo attributes to PATCH (Brevo wants `pipeline` with `deal_stage`)."""
         out: dict[str, Any] = {
@@ -121,7 +122,7 @@ def observe_move(book: Rulebook, before: Deal, after: Deal, now: datetime) -> Mo
     decision = check_move(book, request, check_permissions=False)
     if target is None:
         return MoveOutcome(decision, None, ())
-    at = after.stage_updated_at or now
+    at = move_time(after, first_sight=False, noticed=now)
     source = book.locate(before) if before.pipeline_id == after.pipeline_id else None
     changes, events = move_effects(
         book, after, source, target, at, by=None, origin="observed",
@@ -255,7 +256,7 @@ def add_months(at: datetime, months: int) -> datetime:
     return at.replace(year=year, month=month, day=day)
 
 
-def apply_changes(deal: Deal, changes: DealChanges, names: AttributeNames) -> Deal:
+def apply_changes(deal: Deal, changes: DealChanges, names: RuleAttributeNames) -> Deal:
     """The deal as it is after the move (for chains of moves, and for tests)."""
     attributes = {**deal.attributes, **changes.attributes(names)}
     return replace(

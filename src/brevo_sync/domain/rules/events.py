@@ -9,8 +9,9 @@ deal twice at the same `now` yields equal events and a ledger can drop the repea
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from brevo_sync.domain.rules.actions import Recipient
@@ -193,3 +194,23 @@ DomainEvent = (
 def stamp(at: datetime) -> str:
     """The time part of event keys: second precision, so a re-read timestamp gives the same key."""
     return at.strftime("%Y%m%dT%H%M%S")
+
+
+def event_payload(event: DomainEvent) -> dict[str, Any]:
+    """The event as a JSON document (times ISO 8601, money as {amount, currency} strings),
+    for the record of pending decisions; `kind` (the class name) says how to read it."""
+    return {f.name: _json_value(getattr(event, f.name)) for f in fields(event)}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Money):
+        return {"amount": str(value.amount), "currency": value.currency}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return value

@@ -33,22 +33,35 @@ SYSTEM = Actor("brevo-sync", SYSTEM_ROLE)
 
 @dataclass(frozen=True, slots=True)
 class Directory:
-    """Team membership: team name -> member ids (as deal owners are spelled)."""
+    """Team membership (team name -> members, named by e-mail as in the rules file) and the
+    e-mail of each known Brevo user id, since Brevo names deal owners by user id."""
 
     teams: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    emails: Mapping[str, str] = field(default_factory=dict)  # Brevo user id -> e-mail
 
     @classmethod
-    def from_config(cls, config: RulesConfig) -> Directory:
-        return cls({name: frozenset(members) for name, members in config.teams.items()})
+    def from_config(cls, config: RulesConfig, emails: Mapping[str, str] | None = None) -> Directory:
+        teams = {
+            name: frozenset(m.lower() for m in members) for name, members in config.teams.items()
+        }
+        known = {**{uid: email for email, uid in config.people.items()}, **(emails or {})}
+        return cls(teams, {uid: email.lower() for uid, email in known.items()})
+
+    def person(self, user: str | None) -> str | None:
+        """One spelling per person: the e-mail when the user id is known, else as given."""
+        if user is None:
+            return None
+        return self.emails.get(user, user).lower()
 
     def teams_of(self, user: str | None) -> frozenset[str]:
-        if user is None:
+        who = self.person(user)
+        if who is None:
             return frozenset()
-        return frozenset(name for name, members in self.teams.items() if user in members)
+        return frozenset(name for name, members in self.teams.items() if who in members)
 
 
 def relation(actor: Actor, owner: str | None, directory: Directory) -> Relation:
-    if owner is not None and owner == actor.id:
+    if owner is not None and directory.person(owner) == directory.person(actor.id):
         return "own"
     if directory.teams_of(actor.id) & directory.teams_of(owner):
         return "team"

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from brevo_sync.domain.deal import Deal
-from brevo_sync.domain.rules.config import AttributeNames, StageConfig
+from brevo_sync.domain.rules.config import RuleAttributeNames, StageConfig
 from brevo_sync.domain.rules.money import Money, deal_money
 from brevo_sync.domain.rules.stages import Rulebook
 
@@ -31,7 +31,7 @@ def clamp_probability(value: int) -> int:
     return max(0, min(100, value))
 
 
-def read_override(deal: Deal, names: AttributeNames) -> ProbabilityOverride | None:
+def read_override(deal: Deal, names: RuleAttributeNames) -> ProbabilityOverride | None:
     """The deal's override as stored in its attributes, or None if it has none (or a bad one)."""
     raw, stage = (
         deal.attributes.get(names.probability),
@@ -66,7 +66,7 @@ def weighted_amount(amount: Money, probability: int | None) -> Money | None:
     return amount.percent(clamp_probability(probability))
 
 
-def override_attributes(names: AttributeNames, stage_id: str, value: int) -> dict[str, Any]:
+def override_attributes(names: RuleAttributeNames, stage_id: str, value: int) -> dict[str, Any]:
     """The attributes that give a deal its own probability while it stays in `stage_id`."""
     if not 0 <= value <= 100:
         raise ValueError(f"a probability is between 0 and 100, not {value}")

@@ -10,7 +10,7 @@ from: stage entry for stage rules, last activity for inactivity, last update for
 Because the identity does not depend on `now`, a crossing already raised is recognised on
 every later sweep and not raised again; when the anchor moves (a stage change, new activity)
 the next crossing is a new alert. `evaluate_time_rules` is the reference semantics; the
-set-based sweep in `adapters/store/alerts.py` must raise exactly the same (deal, rule, anchor)
+set-based sweep in `adapters/store/sweep_sql.py` must raise exactly the same (deal, rule, anchor)
 set, and the integration tests hold it to that.
 """
 

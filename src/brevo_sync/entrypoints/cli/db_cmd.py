@@ -4,30 +4,32 @@ from __future__ import annotations
 
 import typer
 
-from brevo_sync.adapters.store.engine import create_mirror_engine
-from brevo_sync.adapters.store.migrate import upgrade
 from brevo_sync.entrypoints.cli.common import JsonOption, build_container, print_json, stdout
+from brevo_sync.service.status import upgrade_schema
 
 db_app = typer.Typer(help="The mirror database.", no_args_is_help=True)
 
 
 @db_app.command(
     "upgrade",
-    help="Bring BREVO_SYNC_DATABASE_URL's schema to this version's (Alembic). Safe to repeat.",
+    help="Bring BREVO_SYNC_DATABASE_URL's schema to this version's (Alembic), creating the "
+    "database when it is new. Safe to repeat.",
 )
 def upgrade_command(as_json: bool = JsonOption) -> None:
     container = build_container()
-    engine = create_mirror_engine(container.settings.database_url)
     try:
-        before, after = upgrade(engine)
+        before, after = upgrade_schema(container.context)
     finally:
-        engine.dispose()
+        container.close()
+    database = container.context.database
     if as_json:
-        print_json({"from": before, "to": after})
+        print_json({"database": database, "from": before, "to": after})
     elif before == after:
-        stdout.print(f"Database already at {after}.")
+        stdout.print(f"Database {database} already at {after}.", markup=False)
     else:
-        stdout.print(f"Database upgraded from {before or 'empty'} to {after}.")
+        stdout.print(
+            f"Database {database} upgraded from {before or 'empty'} to {after}.", markup=False
+        )
 
 
 def register(app: typer.Typer) -> None:

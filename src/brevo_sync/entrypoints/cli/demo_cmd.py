@@ -10,54 +10,62 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from brevo_sync.adapters.rules_file import load_rules
-from brevo_sync.adapters.store.views import (
-    DealFilter,
-    find_deals,
-    mirror_pipelines,
-    mirror_status,
-)
-from brevo_sync.bootstrap import Container, utc_now
 from brevo_sync.domain.deal import Pipeline
-from brevo_sync.domain.rules import Rulebook, build_time_rules
-from brevo_sync.entrypoints.cli.common import JsonOption, build_container, print_json, stdout
-from brevo_sync.entrypoints.cli.pull_cmd import describe, report_json, run_pull
-from brevo_sync.service.sweep import SweepReport, run_time_sweep
+from brevo_sync.domain.reports import DealRow
+from brevo_sync.entrypoints.cli.common import (
+    JsonOption,
+    build_container,
+    plural,
+    print_json,
+    stdout,
+    stop_on_signals,
+)
+from brevo_sync.entrypoints.cli.pull_cmd import describe, report_json
+from brevo_sync.service.deals import DealFilter, list_deals
+from brevo_sync.service.pull import pull_deals
+from brevo_sync.service.rules_check import mirror_pipelines
+from brevo_sync.service.status import mirror_status
+from brevo_sync.service.sweep import SweepReport
 
 HELP = """Run brevo-sync end to end with no Brevo account: start the sandbox (a local emulator
 of Brevo's API, with seeded sample deals) on a free loopback port, mirror it into
-BREVO_SYNC_DATABASE_URL (default ./brevo_sync.db) with a full pull, let a "sales rep" edit a few
-deals in the sandbox, and pull again incrementally to show what a change costs.
+BREVO_SYNC_DATABASE_URL (default ./brevo_sync.db) with a full pull and run the sales rules
+over it, let a "sales rep" move a deal and edit two in the sandbox, and pull again
+incrementally to show what a change costs and what the rules decide about the move.
 
-Afterwards `brevo-sync status` and `brevo-sync deals list` show the demo's mirror."""
+Afterwards `brevo-sync status`, `deals list` and `alerts` show the demo's mirror."""
 
 EDITS = 3
 
 
 def _edit_some_deals(state: Any, seed: int) -> list[str]:
-    """Move one deal to its pipeline's next stage and raise two amounts, as a rep would."""
+    """Move one open deal to its pipeline's next stage and raise two amounts, as a rep would."""
     rng = random.Random(seed)
-    deals = [d for d in state.deals_snapshot() if d["attributes"].get("deal_stage")]
-    pipelines = {p["pipeline"]: p for p in state.pipelines_snapshot()}
-    chosen = rng.sample(deals, k=min(EDITS, len(deals)))
-    for index, deal in enumerate(chosen):
-        attrs = deal["attributes"]
-        if index == 0:
-            stage_ids = [s["id"] for s in pipelines[attrs["pipeline"]]["stages"]]
-            current = stage_ids.index(attrs["deal_stage"])
-            target = stage_ids[min(current + 1, len(stage_ids) - 1)]
-            state.update_deal(
-                deal["id"], attributes={"pipeline": attrs["pipeline"], "deal_stage": target}
-            )
-        else:
-            state.update_deal(deal["id"], attributes={"amount": (attrs.get("amount") or 0) + 1000})
-    return [d["id"] for d in chosen]
+    pipelines = {p["pipeline"]: [s["id"] for s in p["stages"]] for p in state.pipelines_snapshot()}
+
+    def movable(deal: dict[str, Any]) -> bool:  # in an open stage with an open one after it
+        stages = pipelines.get(deal["attributes"].get("pipeline"), [])
+        stage = deal["attributes"].get("deal_stage")
+        return stage in stages and stages.index(stage) < len(stages) - 3
+
+    deals = state.deals_snapshot()
+    mover = rng.choice([d for d in deals if movable(d)])
+    rest = [d for d in deals if d["id"] != mover["id"]]
+    others = rng.sample(rest, k=min(EDITS - 1, len(rest)))
+    attrs = mover["attributes"]
+    stages = pipelines[attrs["pipeline"]]
+    target = stages[stages.index(attrs["deal_stage"]) + 1]
+    state.update_deal(mover["id"], attributes={"pipeline": attrs["pipeline"], "deal_stage": target})
+    for deal in others:
+        amount = deal["attributes"].get("amount") or 0
+        state.update_deal(deal["id"], attributes={"amount": amount + 1000})
+    return [mover["id"]] + [d["id"] for d in others]
 
 
 def register(app: typer.Typer) -> None:
     @app.command("demo", help=HELP)
     def demo_command(
-        deals: int = typer.Option(500, min=1, max=200_000, help="Sample deals in the sandbox."),
+        deals: int = typer.Option(500, min=10, max=200_000, help="Sample deals in the sandbox."),
         seed: int = typer.Option(42, help="Seed of the sample data (same seed, same deals)."),
         as_json: bool = JsonOption,
     ) -> None:
@@ -66,48 +74,62 @@ def register(app: typer.Typer) -> None:
         state = SandboxState.seeded(seed=seed, deals=deals)
         with SandboxServer(state) as server:
             # The demo's output tells the story; info logs would only interleave with it.
-            quiet = {} if "BREVO_SYNC_LOG_LEVEL" in os.environ else {"log_level": "WARNING"}
+            quiet: dict[str, Any] = (
+                {} if "BREVO_SYNC_LOG_LEVEL" in os.environ else {"log_level": "WARNING"}
+            )
             container = build_container(api_key=state.api_key, base_url=server.base_url, **quiet)
+            ctx = container.context
             try:
                 if not as_json:
                     stdout.print(f"Sandbox serving {deals} sample deals at {server.base_url}")
-                full = run_pull(container, full=True, show_progress=not as_json)
-                edited = _edit_some_deals(state, seed)
-                incremental = run_pull(container, full=False, show_progress=not as_json)
-                status = mirror_status(container.engine)
-                rows = find_deals(container.engine, DealFilter(limit=None, sort="pipeline"))
-                pipelines = mirror_pipelines(container.engine)
-                sweep = _sweep(container, pipelines)
+                with stop_on_signals(container.stop):
+                    full = pull_deals(ctx, full=True)
+                    edited = _edit_some_deals(state, seed)
+                    incremental = pull_deals(ctx)
+                status = mirror_status(ctx, container.settings.requests_per_hour).mirror
+                rows = list_deals(ctx, DealFilter(limit=None, sort="pipeline")).rows
+                pipelines = mirror_pipelines(ctx)
             finally:
                 container.close()
         if as_json:
             print_json(
                 {
-                    "database_url": container.settings.database_url,
-                    "full_pull": report_json(full),
+                    "database": ctx.database,
+                    "full_pull": report_json(full, ctx.database),
                     "edited_in_sandbox": edited,
-                    "incremental_pull": report_json(incremental),
+                    "incremental_pull": report_json(incremental, ctx.database),
                     "deals_mirrored": status.deals,
-                    "rules_sweep": {"raised": sweep.raised, "seconds": sweep.seconds},
+                    "rules_sweep": {"raised": _raised(full.sweep, incremental.sweep)},
+                    "rule_decisions_pending": status.events_pending,
                 }
             )
             return
-        stdout.print(describe(full))
-        stdout.print(f"\nA sales rep edits {len(edited)} deals in Brevo (the sandbox) ...")
-        stdout.print(describe(incremental))
-        stdout.print(_stage_table(pipelines, rows))
-        stdout.print(_describe_sweep(sweep, pipelines))
+        stdout.print(describe(full), markup=False)
         stdout.print(
-            f"\nThe mirror ({container.settings.database_url}) holds {status.deals} deals. "
-            "Try `brevo-sync status` or `brevo-sync deals list --sort -amount`."
+            "\nA sales rep moves a deal to its next stage and edits "
+            f"{plural(len(edited) - 1, 'other deal')} in Brevo (the sandbox) ...",
+            markup=False,
+        )
+        stdout.print(describe(incremental), markup=False)
+        stdout.print(_stage_table(pipelines, rows))
+        if full.sweep is not None:
+            stdout.print(_describe_sweep(full.sweep, pipelines), markup=False)
+        stdout.print(
+            f"\nThe mirror ({ctx.database}) holds {plural(status.deals, 'deal')}, "
+            f"{plural(status.alerts_open, 'open alert')} and "
+            f"{plural(status.events_pending, 'rule decision')} for the write path. Try "
+            "`brevo-sync status`, `brevo-sync alerts --open` or "
+            "`brevo-sync deals list --sort -amount`.",
+            markup=False,
         )
 
 
-def _sweep(container: Container, pipelines: list[Pipeline]) -> SweepReport:
-    """The time rules of the rules file (BREVO_SYNC_RULES or the packaged one), mapped onto
-    the mirror's stages, swept over every mirrored deal."""
-    book = Rulebook.build(load_rules(container.settings.rules), pipelines)
-    return run_time_sweep(container.engine, build_time_rules(book), utc_now())
+def _raised(*sweeps: SweepReport | None) -> dict[str, int]:
+    total: Counter[str] = Counter()
+    for sweep in sweeps:
+        if sweep is not None:
+            total.update(sweep.raised)
+    return dict(total)
 
 
 def _describe_sweep(sweep: SweepReport, pipelines: list[Pipeline]) -> str:
@@ -124,7 +146,7 @@ def _describe_sweep(sweep: SweepReport, pipelines: list[Pipeline]) -> str:
     return "\n".join(lines)
 
 
-def _stage_table(pipelines: list[Pipeline], rows: list[dict[str, Any]]) -> Table:
+def _stage_table(pipelines: list[Pipeline], rows: list[DealRow]) -> Table:
     """Deals per stage in pipeline order. Amounts are summed per currency: two currencies
     are never added together."""
     counts: Counter[str] = Counter()

@@ -1,84 +1,43 @@
-"""`brevo-sync pull`: mirror Brevo deals into the local database."""
+"""`brevo-sync pull`: mirror Brevo deals into the local database, then sweep the time rules."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 import typer
 
-from brevo_sync.bootstrap import Container, utc_now
 from brevo_sync.entrypoints.cli.common import (
     JsonOption,
     build_container,
     fmt_time,
     page_progress,
+    plural,
     print_json,
     stdout,
+    stop_on_signals,
 )
-from brevo_sync.errors import BrevoError
-from brevo_sync.service.pull import PullReport, pull
+from brevo_sync.service.pull import PullReport, pull_deals
 
-HELP = """Mirror Brevo deals (and their pipelines and attribute catalogue) into the local database.
+HELP = """Mirror Brevo deals (and their pipelines and attribute catalogue) into the local
+database, then run the time rules over it (`brevo-sync alerts` lists what they raised).
 
 The first pull reads everything; later pulls read only deals modified since the last one
 (`modifiedSince`, with an overlap window), so a pull with no changes costs a single request.
 Progress is committed page by page: if Brevo fails, the budget runs out or the process is
-killed, the next `pull` resumes exactly where this one stopped, losing and repeating nothing.
+stopped (Ctrl-C and SIGTERM finish the page in hand), the next `pull` resumes exactly where
+this one stopped, losing and repeating nothing. Stage moves made in Brevo land in the stage
+history, and what the rules decide about them is recorded for the write path.
 
 Needs BREVO_API_KEY. Reports the Brevo requests it spent, by endpoint.
 """
 
 
-def run_pull(container: Container, *, full: bool, show_progress: bool) -> PullReport:
-    """Pull with a run record, so `status` can report what each command spent."""
-    mirror = container.mirror
-    gateway = container.gateway
-    run_id = mirror.start_run("pull", utc_now())
-    mark = gateway.requests.snapshot()
-    label = "Reading deals from Brevo"
-    try:
-        with page_progress(label, enabled=show_progress) as progress:
-            report = pull(
-                gateway,
-                mirror,
-                options=container.pull_options,
-                clock=utc_now,
-                full=full,
-                progress=progress,
-            )
-    except BrevoError as exc:
-        spent = gateway.requests.since(mark)
-        mirror.finish_run(
-            run_id,
-            outcome="failed",
-            requests=spent,
-            deals_written=0,
-            detail=str(exc),
-            now=utc_now(),
-        )
-        raise BrevoError(
-            f"{exc} (spent {sum(spent.values())} requests; progress is saved, run `pull` again "
-            "to resume)",
-            status=exc.status,
-            endpoint=exc.endpoint,
-        ) from exc
-    mirror.finish_run(
-        run_id,
-        outcome="ok",
-        requests=report.requests,
-        deals_written=report.deals_written,
-        detail=None,
-        now=utc_now(),
-    )
-    return report
-
-
-def report_json(report: PullReport) -> dict[str, object]:
-    return {**asdict(report), "requests_total": report.requests_total}
-
-
-def _requests(n: int) -> str:
-    return f"{n} Brevo request" + ("" if n == 1 else "s")
+def report_json(report: PullReport, database: str) -> dict[str, Any]:
+    document = {**asdict(report), "requests_total": report.requests_total, "database": database}
+    if report.sweep is not None:
+        document["sweep"] = {**asdict(report.sweep), "total": report.sweep.total}
+    return document
 
 
 def describe(report: PullReport) -> str:
@@ -86,13 +45,27 @@ def describe(report: PullReport) -> str:
     if report.resumed:
         kind += ", resumed"
     by_endpoint = ", ".join(f"{k} {v}" for k, v in sorted(report.requests.items()))
-    return (
-        f"Pulled {report.deals_read} deals ({kind}) in {_requests(report.requests_total)}: "
-        f"{report.deals_written} written, {report.deals_unchanged} unchanged, "
-        f"{report.stage_changes} stage changes, {report.quarantined} quarantined.\n"
-        f"Requests: {by_endpoint or 'none'}\n"
-        f"Cursor: {fmt_time(report.cursor)}"
-    )
+    lines = [
+        f"Pulled {plural(report.deals_read, 'deal')} ({kind}) in "
+        f"{plural(report.requests_total, 'Brevo request')}: {report.deals_written:,} written, "
+        f"{report.deals_unchanged:,} unchanged, {plural(report.stage_changes, 'stage move')}, "
+        f"{report.quarantined:,} quarantined.",
+        f"Requests: {by_endpoint or 'none'}",
+        f"Cursor: {fmt_time(report.cursor)}",
+    ]
+    if report.decisions:
+        lines.append(f"Rule decisions recorded for the write path: {report.decisions:,}")
+    if report.page_size_learned:
+        lines.append(
+            f"Page size: Brevo {report.page_size_learned} deals a page; "
+            f"{report.page_size} is used from now on"
+        )
+    if report.sweep is not None:
+        lines.append(
+            f"Time rules: {plural(report.sweep.total, 'new alert')} "
+            "(`brevo-sync alerts --open` lists them)"
+        )
+    return "\n".join(lines)
 
 
 def register(app: typer.Typer) -> None:
@@ -105,10 +78,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         container = build_container()
         try:
-            report = run_pull(container, full=full, show_progress=not as_json)
+            with (
+                stop_on_signals(container.stop),
+                page_progress("Reading deals from Brevo", enabled=not as_json) as progress,
+            ):
+                report = pull_deals(container.context, full=full, progress=progress)
         finally:
             container.close()
         if as_json:
-            print_json(report_json(report))
+            print_json(report_json(report, container.context.database))
         else:
-            stdout.print(describe(report))
+            stdout.print(describe(report), markup=False)

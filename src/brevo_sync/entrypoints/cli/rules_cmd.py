@@ -1,30 +1,38 @@
-"""`brevo-sync rules check [FILE]`: validate a rules file and say every problem with its line.
+"""`brevo-sync rules check [FILE]` and `brevo-sync rules sweep`.
 
-With a mirror database that has pipelines (`--database-url` or $BREVO_SYNC_DATABASE_URL, and
-a pipeline loader passed to `register`), it also maps every configured stage onto the Brevo
-stage ids and reports the stages that do not map.
+`check` validates a rules file and says every problem with its line; with a mirror database
+that has pipelines it also maps every configured stage onto the Brevo stage ids and reports
+the stages that do not map. `sweep` runs the time rules over the mirror now.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from brevo_sync.adapters.rules_file import RULES_ENV, RulesSource, read_rules
-from brevo_sync.config import DEFAULT_DATABASE_URL
+from brevo_sync.config import DEFAULT_DATABASE_URL, RULES_ENV
 from brevo_sync.domain.deal import Pipeline
 from brevo_sync.domain.rules.config import RulesConfig
 from brevo_sync.domain.rules.money import threshold_for
-from brevo_sync.domain.rules.stages import map_stages
 from brevo_sync.domain.rules.validation import Problem
-from brevo_sync.entrypoints.cli.common import JsonOption, print_json, stdout
+from brevo_sync.entrypoints.cli.common import (
+    JsonOption,
+    build_container,
+    plural,
+    print_json,
+    stdout,
+    stop_on_signals,
+)
+from brevo_sync.service.rules_check import RulesCheck, check_rules, mirror_pipelines
+from brevo_sync.service.sweep import run_sweep
 
 DEFAULT_DATABASE_FILE = DEFAULT_DATABASE_URL.removeprefix("sqlite:///")
 
-# Reads the mirror's pipelines from a database URL; the composition root supplies it.
+# Reads the mirror's pipelines from a database URL (tests give their own).
 PipelineLoader = Callable[[str], Sequence[Pipeline]]
 
 HELP = f"""Check a rules file: its shape, its cross-references (stages in transitions, Won and
@@ -32,9 +40,22 @@ Lost stages, at most 10 pipelines) and, given a mirror with pipelines, that ever
 stage maps to a Brevo stage. FILE defaults to ${RULES_ENV}, else the packaged rules. Prints
 each problem as `file:line: location: message` and exits 2, or a summary and exits 0."""
 
+SWEEP_HELP = """Run the time rules over the mirror now (days per stage, days without activity,
+stale high-value deals, follow-ups): every newly crossed rule raises one alert, never twice.
+`pull` does this after every pull; this is the same sweep on its own. No Brevo request."""
 
-def register(app: typer.Typer, *, load_pipelines: PipelineLoader | None = None) -> None:
-    rules_app = typer.Typer(help="The business rules file.", no_args_is_help=True)
+
+def load_mirror_pipelines(database_url: str) -> Sequence[Pipeline]:
+    """The pipelines of the mirror at `database_url`, read without creating anything."""
+    container = build_container(writes=False, database_url=database_url)
+    try:
+        return mirror_pipelines(container.context)
+    finally:
+        container.close()
+
+
+def register(app: typer.Typer, *, load_pipelines: PipelineLoader = load_mirror_pipelines) -> None:
+    rules_app = typer.Typer(help="The business rules: check the file, sweep the time rules.")
 
     @rules_app.command("check", help=HELP)
     def check_command(
@@ -54,42 +75,47 @@ def register(app: typer.Typer, *, load_pipelines: PipelineLoader | None = None) 
     ) -> None:
         if database_url is None and Path(DEFAULT_DATABASE_FILE).exists():
             database_url = DEFAULT_DATABASE_URL  # the mirror a `pull` or `demo` left here
-        source = read_rules(file)
-        problems = source.report.problems
-        config = source.report.config
-        mirror = "not checked (no mirror database given)"
-        if database_url and load_pipelines is None:
-            mirror = "not checked (this command cannot read the mirror yet)"
-        if config is not None and database_url and load_pipelines is not None:
-            pipelines = load_pipelines(database_url)
-            if pipelines:
-                problems += source.locate(map_stages(config, pipelines).problems)
-                mirror = f"{len(pipelines)} Brevo pipelines"
-            else:
-                mirror = "the mirror has no pipelines yet"
-        errors = [p for p in problems if p.severity == "error"]
-        summary = summarise(config, mirror) if config is not None else None
+        container = build_container(writes=False)
+        source = container.read_rules(file)
+        pipelines = load_pipelines(database_url) if database_url else None
+        check = check_rules(source, pipelines)
+        summary = summarise(check.config, check.mirror) if check.config is not None else None
         if as_json:
             print_json(
                 {
-                    "file": source.name,
-                    "ok": not errors and config is not None,
-                    "problems": [_problem_json(p) for p in problems],
+                    "file": check.name,
+                    "ok": check.ok,
+                    "problems": [_problem_json(p) for p in check.problems],
                     "summary": summary,
                 }
             )
         else:
-            for problem in problems:
-                stdout.print(format_problem(source, problem), markup=False)
-            if summary is not None and not errors:
-                stdout.print(_summary_text(source.name, summary), markup=False)
-        if errors or config is None:
+            for problem in check.problems:
+                stdout.print(format_problem(check, problem), markup=False)
+            if summary is not None and not check.errors:
+                stdout.print(_summary_text(check.name, summary), markup=False)
+        if not check.ok:
             raise typer.Exit(2)
 
-    app.add_typer(rules_app, name="rules")
+    @rules_app.command("sweep", help=SWEEP_HELP)
+    def sweep_command(as_json: bool = JsonOption) -> None:
+        container = build_container()
+        try:
+            with stop_on_signals(container.stop):
+                report = run_sweep(container.context)
+        finally:
+            container.close()
+        if as_json:
+            print_json({**asdict(report), "total": report.total})
+            return
+        lines = [f"Time rules: {plural(report.total, 'new alert')} in {report.seconds:.2f} s"]
+        lines += [f"  {rule}: {n:,}" for rule, n in sorted(report.raised.items()) if n]
+        stdout.print("\n".join(lines), markup=False)
+
+    app.add_typer(rules_app, name="rules", no_args_is_help=True)
 
 
-def format_problem(source: RulesSource, problem: Problem) -> str:
+def format_problem(source: RulesCheck, problem: Problem) -> str:
     where = f"{source.name}:{problem.line}" if problem.line else source.name
     tag = "warning: " if problem.severity == "warning" else ""
     return f"{where}: {problem.location}: {tag}{problem.message}"

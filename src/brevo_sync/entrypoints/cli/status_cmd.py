@@ -3,61 +3,91 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 import typer
 
-from brevo_sync.adapters.store.views import mirror_status
+from brevo_sync.domain.budget import BudgetSnapshot
 from brevo_sync.entrypoints.cli.common import (
     JsonOption,
     build_container,
     fmt_time,
+    plural,
     print_json,
     stdout,
 )
+from brevo_sync.service.status import StatusReport, mirror_status
 
-HELP = """Show the mirror: deals mirrored, the sync cursor, the last sync, Brevo requests spent
-and the request budget left as Brevo last reported it. Reads the local database only: no API
-key needed and no Brevo request spent."""
+HELP = """Show the mirror: deals mirrored, the sync cursor, the last sync, Brevo requests spent,
+the request budget and which limit applies (Brevo's rate-limit headers, or the local ceiling
+BREVO_SYNC_REQUESTS_PER_HOUR when Brevo sends none), open alerts and pending rule decisions.
+Reads the local database only: no API key needed, no Brevo request spent, nothing created."""
+
+
+def budget_line(report: StatusReport) -> str:
+    budget: BudgetSnapshot | None = report.mirror.budget
+    if budget is None or budget.source == "unknown":
+        return "unknown until the first request"
+    if budget.source == "local":
+        return (
+            f"{budget.remaining} of {budget.limit} requests left under the local ceiling "
+            f"(Brevo sends no rate-limit headers; BREVO_SYNC_REQUESTS_PER_HOUR="
+            f"{report.requests_per_hour}), next request frees up {fmt_time(budget.reset_at)}"
+        )
+    return (
+        f"{budget.remaining} of {budget.limit} requests left as Brevo reported it, "
+        f"window resets {fmt_time(budget.reset_at)}"
+    )
+
+
+def describe(report: StatusReport) -> str:
+    s = report.mirror
+    lines = [
+        f"Mirror:           {report.database}",
+        f"Deals mirrored:   {s.deals:,} ({s.tombstones:,} deleted in Brevo, "
+        f"{plural(s.quarantined, 'record')} quarantined)",
+        f"Pipelines:        {s.pipelines}",
+        f"Cursor:           {fmt_time(s.cursor)}",
+        f"Last sync:        {fmt_time(s.last_success_at)} "
+        f"(last full read {fmt_time(s.last_full_at)})",
+    ]
+    if s.unfinished_run:
+        lines.append(
+            f"Unfinished pull:  started {fmt_time(s.unfinished_run.started_at)}, "
+            f"{plural(s.unfinished_run.offset, 'deal')} read; the next `pull` resumes it"
+        )
+    if s.last_run:
+        last = s.last_run
+        lines.append(
+            f"Last command:     {last.command} {last.outcome} at {fmt_time(last.finished_at)}, "
+            f"{plural(last.requests_total, 'request')}"
+        )
+    lines.append(
+        f"Requests spent:   {s.requests_total:,} in all, {s.requests_last_hour:,} in the last hour"
+    )
+    lines.append(f"Budget:           {budget_line(report)}")
+    if s.paging.ceiling is not None:
+        lines.append(
+            f"Page size:        at most {s.paging.ceiling} ({s.paging.ceiling_reason} by Brevo)"
+        )
+    lines.append(f"Open alerts:      {s.alerts_open:,} (`brevo-sync alerts --open`)")
+    lines.append(f"Rule decisions:   {s.events_pending:,} waiting for the write path")
+    return "\n".join(lines)
+
+
+def report_json(report: StatusReport) -> dict[str, Any]:
+    return {"database": report.database, **asdict(report.mirror)}
 
 
 def register(app: typer.Typer) -> None:
     @app.command("status", help=HELP)
     def status_command(as_json: bool = JsonOption) -> None:
-        container = build_container()
+        container = build_container(writes=False)
         try:
-            status = mirror_status(container.engine)
+            report = mirror_status(container.context, container.settings.requests_per_hour)
         finally:
             container.close()
         if as_json:
-            print_json(asdict(status))
-            return
-        lines = [
-            f"Deals mirrored:   {status.deals} ({status.tombstones} deleted in Brevo, "
-            f"{status.quarantined} records quarantined)",
-            f"Pipelines:        {status.pipelines}",
-            f"Cursor:           {fmt_time(status.cursor)}",
-            f"Last sync:        {fmt_time(status.last_success_at)} "
-            f"(last full read {fmt_time(status.last_full_at)})",
-        ]
-        if status.unfinished_run:
-            run = status.unfinished_run
-            lines.append(
-                f"Unfinished pull:  started {fmt_time(run['started_at'])}, "
-                f"{run['offset']} deals read; the next `pull` resumes it"
-            )
-        last = status.last_run
-        if last:
-            lines.append(
-                f"Last command:     {last['command']} {last['outcome']} at "
-                f"{fmt_time(last['finished_at'])}, {last['requests_total']} requests"
-            )
-        lines.append(f"Requests spent:   {status.requests_total} in all")
-        if status.budget:
-            b = status.budget
-            lines.append(
-                f"Budget left:      {b['remaining']} of {b['limit']} requests, window resets "
-                f"{fmt_time(b['reset_at'])}"
-            )
+            print_json(report_json(report))
         else:
-            lines.append("Budget left:      unknown until the first request")
-        stdout.print("\n".join(lines))
+            stdout.print(describe(report), markup=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from brevo_sync.adapters.store.schema import metadata
+from brevo_sync.adapters.store.tables import metadata
 
 config = context.config
 connection = config.attributes.get("connection")

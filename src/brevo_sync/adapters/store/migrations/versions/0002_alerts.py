@@ -21,7 +21,7 @@ Stamp = UTCDateTime()
 LIVE = "deleted_at IS NULL"
 
 # (name, columns): the anchor expressions must read exactly as the sweep's statements
-# (adapters/store/alerts.py), or the databases will not match them.
+# (adapters/store/sweep_sql.py), or the databases will not match them.
 SWEEP_INDEXES = (
     (
         "ix_deals_sweep_stage_entry",

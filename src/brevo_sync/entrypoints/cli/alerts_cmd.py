@@ -1,0 +1,9 @@
+"""`brevo-sync alerts`, `alerts ack ID` and `stale` (placeholder while being written)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    return None
