@@ -27,7 +27,7 @@ from brevo_sync.domain.rules.timing import (
     TimeRules,
     evaluate_time_rules,
 )
-from brevo_sync.service.sweep import run_time_sweep
+from brevo_sync.adapters.store.uow import SqlUnitOfWork
 
 NOW = datetime(2025, 7, 12, 9, 0, tzinfo=UTC)
 LIMITS = {"NEW_LEAD": 3, "QUALIFICATION": 7, "NEEDS_ANALYSIS": 14, "PROPOSAL": 21,
@@ -53,6 +53,24 @@ PLAIN_RULES = TimeRules(
 STAGES = [*LIMITS, "CLOSED_WON", "CLOSED_LOST", "ELSEWHERE", None]
 
 AlertRow = tuple[str, str, str, datetime, datetime]
+
+
+class Swept(dict[str, int]):
+    @property
+    def total(self) -> int:
+        return sum(self.values())
+
+    @property
+    def raised(self) -> dict[str, int]:
+        return dict(self)
+
+
+def run_time_sweep(engine: Engine, rules: TimeRules, now: datetime) -> Swept:
+    """The sweep as the services run it: in a unit of work that commits."""
+    with SqlUnitOfWork(engine) as uow:
+        raised = uow.alerts.sweep(rules, now)
+        uow.commit()
+    return Swept(raised)
 
 
 def random_deals(seed: int, count: int) -> list[tuple[Deal, bool]]:
@@ -171,15 +189,12 @@ def test_a_later_crossing_after_a_stage_change_is_raised_again(mirror_engine: En
                        ("stage_max_days:QUALIFICATION", back)}  # fmt: skip
 
 
-def test_the_sweep_joins_a_transaction_it_is_given(mirror_engine: Engine) -> None:
+def test_a_sweep_not_committed_leaves_nothing(mirror_engine: Engine) -> None:
     store(mirror_engine, random_deals(4, 50))
-    with mirror_engine.connect() as conn:
-        conn.begin()
-        assert run_time_sweep(conn, SEED_RULES, NOW).total > 0
-        conn.rollback()  # the caller's decision, not the sweep's
-    assert stored(mirror_engine) == set()
-    with mirror_engine.connect() as conn:
-        assert run_time_sweep(conn, SEED_RULES, NOW).total > 0  # idle: its own transaction
+    with SqlUnitOfWork(mirror_engine) as uow:
+        assert sum(uow.alerts.sweep(SEED_RULES, NOW).values()) > 0
+    assert stored(mirror_engine) == set()  # no commit: the unit of work rolled back
+    assert run_time_sweep(mirror_engine, SEED_RULES, NOW).total > 0
     assert stored(mirror_engine) != set()
 
 

@@ -22,13 +22,30 @@ Stamp = UTCDateTime()
 
 
 def _stages_key(columns: list[str]) -> None:
-    """Re-key `stages` (SQLite rebuilds the table; PostgreSQL swaps the constraint)."""
+    """Re-key `stages`: PostgreSQL swaps the constraint; SQLite rebuilds the table from the
+    new definition (given whole, so the rebuild does not start from the old key)."""
     bind = op.get_bind()
-    name = sa.inspect(bind).get_pk_constraint("stages").get("name") or "pk_stages"
-    with op.batch_alter_table("stages", recreate="always") as batch:
-        if bind.dialect.name != "sqlite":
-            batch.drop_constraint(name, type_="primary")
-        batch.create_primary_key("pk_stages", columns)
+    if bind.dialect.name != "sqlite":
+        name = sa.inspect(bind).get_pk_constraint("stages").get("name") or "pk_stages"
+        op.drop_constraint(name, "stages", type_="primary")
+        op.create_primary_key("pk_stages", "stages", columns)
+        return
+    table = sa.Table(
+        "stages",
+        sa.MetaData(),
+        sa.Column(
+            "pipeline_id",
+            sa.String(64),
+            sa.ForeignKey("pipelines.id", name="fk_stages_pipeline_id_pipelines"),
+            nullable=False,
+        ),
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint(*columns, name="pk_stages"),
+    )
+    with op.batch_alter_table("stages", copy_from=table, recreate="always"):
+        pass
 
 
 def upgrade() -> None:
