@@ -67,24 +67,26 @@ def _top(name: str) -> str:
     return name.split(".", 1)[0]
 
 
+def _third_party(name: str) -> bool:
+    return _top(name) not in STDLIB and _top(name) != PACKAGE
+
+
 def breaches_of(module: str, name: str) -> Iterator[str]:
     """The rules `module` (a path below the package) breaks by importing `name`."""
     own = f"{PACKAGE}."
-    if _inside(name, f"{PACKAGE}.sandbox") and module not in SANDBOX_USERS:
-        if not module.startswith("sandbox/"):
-            yield "production code never needs the emulator (only the sandbox and demo commands)"
+    sandbox = _inside(name, f"{PACKAGE}.sandbox")
+    if sandbox and module not in SANDBOX_USERS and not module.startswith("sandbox/"):
+        yield "production code never needs the emulator (only the sandbox and demo commands)"
     if module.startswith("domain/"):
         if name.startswith(own) and not _inside(name, f"{PACKAGE}.domain", f"{PACKAGE}.errors"):
             yield "the domain is the bottom floor (domain and errors only)"
-        elif not name.startswith(own) and name != PACKAGE:
-            if _top(name) not in STDLIB and _top(name) not in DOMAIN_LIBRARIES:
-                yield "the domain does no I/O: standard library and pydantic only"
+        elif _third_party(name) and _top(name) not in DOMAIN_LIBRARIES:
+            yield "the domain does no I/O: standard library and pydantic only"
     elif module.startswith("service/"):
         if _inside(name, f"{PACKAGE}.adapters", f"{PACKAGE}.entrypoints", f"{PACKAGE}.bootstrap"):
             yield "use cases see ports only"
-        elif not name.startswith(own) and name != PACKAGE:
-            if _top(name) not in STDLIB and _top(name) not in SERVICE_LIBRARIES:
-                yield "use cases see ports only (no database, HTTP or SDK library)"
+        elif _third_party(name) and _top(name) not in SERVICE_LIBRARIES:
+            yield "use cases see ports only (no database, HTTP or SDK library)"
     elif module.startswith("adapters/"):
         if _inside(name, f"{PACKAGE}.entrypoints", f"{PACKAGE}.bootstrap"):
             yield "one-way layers: an adapter never imports an entrypoint"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 import brevo
@@ -18,7 +19,7 @@ import pytest
 from brevo.core.api_error import ApiError
 from brevo.errors import BadRequestError, NotFoundError
 
-from brevo_sync.sandbox import SandboxServer, SandboxState, format_ms
+from brevo_sync.sandbox import Quirks, SandboxServer, SandboxState, format_ms
 from brevo_sync.sandbox.clock import to_ms
 
 
@@ -33,6 +34,7 @@ def _fresh_switches(server: SandboxServer) -> Iterator[None]:
     yield
     server.state.faults.clear()
     server.state.stats.reset()
+    server.state.set_quirks(**Quirks().to_json())
 
 
 @pytest.fixture
@@ -235,3 +237,59 @@ def test_the_official_sdk_writes_and_sees_brevos_errors(
         sdk.deals.get_all_deals(limit=1)
     assert err.value.status_code == 429
     assert err.value.headers is not None and err.value.headers["x-sib-ratelimit-remaining"] == "0"
+
+
+def test_quirks_switched_over_http_change_what_clients_see(
+    server: SandboxServer, api: httpx.Client, sdk: brevo.Brevo
+) -> None:
+    state, admin = server.state, f"{server.url}/_sandbox"
+    alice = state.user_id("alice.martin@example.com")
+    owned = api.get(
+        "/crm/deals",
+        params={"filters[attributes.deal_owner]": "ALICE.martin@example.com", "limit": 100},
+    )
+    assert owned.json()["items"]
+    assert {d["attributes"]["deal_owner"] for d in owned.json()["items"]} == {alice}
+    switched = httpx.post(
+        f"{admin}/quirks",
+        json={"over_limit": "clamp", "date_offset": "+05:30", "error_style": "message_only",
+              "rate_limit_headers": False},
+    )  # fmt: skip
+    assert switched.status_code == 200
+    assert httpx.get(f"{admin}/quirks").json() == {
+        "owner_ids": True, "max_page_limit": 100, "over_limit": "clamp",
+        "date_offset": "+05:30", "error_style": "message_only", "rate_limit_headers": False,
+    }  # fmt: skip
+    page = api.get("/crm/deals", params={"limit": 250, "sort": "asc"})
+    assert page.status_code == 200 and len(page.json()["items"]) == 100
+    assert not {h for h in page.headers if h.startswith("x-sib-ratelimit")}
+    first = page.json()["items"][0]
+    stored = state.get_deal(first["id"])["attributes"]
+    created = first["attributes"]["created_at"]
+    assert created.endswith("+05:30") and stored["created_at"].endswith("Z")
+    assert datetime.fromisoformat(created) == datetime.fromisoformat(stored["created_at"])
+    assert first["attributes"]["close_date"] == stored["close_date"][:10] + "T00:00:00.000+05:30"
+    missing = api.get("/crm/deals", headers={"api-key": "nope"})
+    assert (missing.status_code, missing.json()) == (401, {"message": "Key not found"})
+    raw = sdk.deals.with_raw_response.get_all_deals(limit=250, offset=0, sort="asc")
+    assert len(raw.data.items or []) == 100  # the official SDK reads the odd account too
+    with pytest.raises(NotFoundError):
+        sdk.deals.get_a_deal("000000000000000000000000")
+    refused = httpx.post(f"{admin}/quirks", json={"over_limit": "sometimes"})
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_parameter"
+
+
+def test_repeat_fault_over_http_returns_an_old_page(
+    server: SandboxServer, api: httpx.Client
+) -> None:
+    ids = [d["id"] for d in server.state.deals_snapshot()]
+    armed = httpx.post(
+        f"{server.url}/_sandbox/faults",
+        json={"kind": "repeat", "from": 3, "path_prefix": "/crm/deals", "method": "GET"},
+    )
+    assert armed.status_code == 201
+    pages = [
+        api.get("/crm/deals", params={"sort": "asc", "offset": o, "limit": 20}) for o in (0, 20, 40)
+    ]
+    assert [d["id"] for d in pages[1].json()["items"]] == ids[20:40]
+    assert (pages[2].status_code, pages[2].content) == (200, pages[1].content)

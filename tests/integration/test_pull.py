@@ -4,7 +4,6 @@ through the services and the SQL unit of work, as the CLI runs it."""
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa

@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from brevo_sync.adapters.store.tables import alerts
-from brevo_sync.adapters.store.tables import deals
+from brevo_sync.adapters.store.tables import alerts, deals
+from brevo_sync.adapters.store.uow import SqlUnitOfWork
 from brevo_sync.domain.deal import Deal
 from brevo_sync.domain.rules.timing import (
     ALERT_TEAM_LEAD,
@@ -27,7 +27,6 @@ from brevo_sync.domain.rules.timing import (
     TimeRules,
     evaluate_time_rules,
 )
-from brevo_sync.adapters.store.uow import SqlUnitOfWork
 
 NOW = datetime(2025, 7, 12, 9, 0, tzinfo=UTC)
 LIMITS = {"NEW_LEAD": 3, "QUALIFICATION": 7, "NEEDS_ANALYSIS": 14, "PROPOSAL": 21,

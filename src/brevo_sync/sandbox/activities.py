@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from brevo_sync.sandbox.clock import format_ms, parse_timestamp
-from brevo_sync.sandbox.deal_query import parse_int, parse_sort
+from brevo_sync.sandbox.deal_query import parse_int, parse_limit, parse_sort
 from brevo_sync.sandbox.errors import invalid, missing
 from brevo_sync.sandbox.ids import ObjectIdFactory
 
@@ -72,7 +72,9 @@ class TaskStore:
         self.items.append(task)
         return task
 
-    def page(self, params: Mapping[str, str], max_limit: int) -> list[dict[str, Any]]:
+    def page(
+        self, params: Mapping[str, str], max_limit: int | None, over_limit: str = "refuse"
+    ) -> list[dict[str, Any]]:
         items = self.items
         for param, key in (
             ("filter[deals]", "dealsIds"),
@@ -89,7 +91,7 @@ class TaskStore:
         status = params.get("filter[status]")
         if status in ("done", "undone"):
             items = [t for t in items if t["done"] == (status == "done")]
-        return _slice(items, params, max_limit)
+        return _slice(items, params, max_limit, over_limit)
 
 
 class NoteStore:
@@ -117,7 +119,9 @@ class NoteStore:
         self.items.append(note)
         return note
 
-    def page(self, params: Mapping[str, str], max_limit: int) -> list[dict[str, Any]]:
+    def page(
+        self, params: Mapping[str, str], max_limit: int | None, over_limit: str = "refuse"
+    ) -> list[dict[str, Any]]:
         items = self.items
         entity = params.get("entity")
         if entity:
@@ -131,16 +135,19 @@ class NoteStore:
                 items = [n for n in items if wanted & {str(c) for c in n[key]}]
             else:
                 items = [n for n in items if wanted & set(n[key])]
-        return _slice(items, params, max_limit)
+        return _slice(items, params, max_limit, over_limit)
 
 
 def _slice(
-    items: list[dict[str, Any]], params: Mapping[str, str], max_limit: int
+    items: list[dict[str, Any]],
+    params: Mapping[str, str],
+    max_limit: int | None,
+    over_limit: str,
 ) -> list[dict[str, Any]]:
     """Offset paging in creation order, newest first unless `sort=asc` (Brevo's default)."""
     offset = parse_int(params, "offset", 0)
-    limit = parse_int(params, "limit", 50)
-    if offset < 0 or not 1 <= limit <= max_limit:
-        raise invalid(f"offset must be >= 0 and limit between 1 and {max_limit}")
+    if offset < 0:
+        raise invalid("offset must be >= 0")
+    limit = parse_limit(params, max_limit, over_limit)
     ordered = items if parse_sort(params) == "asc" else items[::-1]
     return ordered[offset : offset + limit]

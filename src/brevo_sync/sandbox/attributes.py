@@ -47,6 +47,9 @@ class AttributeCatalogue:
     def to_json(self) -> list[dict[str, Any]]:
         return [d.to_json() for d in self._defs.values()]
 
+    def names_of_type(self, kind: str) -> list[str]:
+        return [name for name, d in self._defs.items() if d.type == kind]
+
     def add(self, label: str, attribute_type: str, options: Iterable[str] = ()) -> AttributeDef:
         """Create a custom attribute the way `POST /crm/attributes` does."""
         if not label or not label.strip():

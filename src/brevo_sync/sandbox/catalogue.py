@@ -148,6 +148,17 @@ def custom_attributes() -> list[AttributeDef]:
     ]
 
 
+# The account's users, who own the seeded deals; every state has them (like its pipelines),
+# so a deal can be given an owner in an empty sandbox too. Companies name them by e-mail.
+OWNERS = (
+    "alice.martin@example.com",
+    "bruno.keller@example.com",
+    "chloe.dubois@example.com",
+    "david.nguyen@example.com",
+    "eva.rossi@example.com",
+    "farid.haddad@example.com",
+)
+
 TASK_TYPES = ("Call", "Email", "Meeting", "Todo", "Lunch", "Deadline")
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from brevo_sync.sandbox.clock import format_ms
-from brevo_sync.sandbox.deal_query import parse_int, parse_sort
+from brevo_sync.sandbox.deal_query import parse_int, parse_limit, parse_sort
 from brevo_sync.sandbox.errors import invalid, missing, not_found
 from brevo_sync.sandbox.ids import ObjectIdFactory
 
@@ -88,13 +88,15 @@ class CompanyStore:
         self.get(company_id)
         del self.records[company_id]
 
-    def page(self, params: Mapping[str, str], max_limit: int) -> list[CompanyRecord]:
+    def page(
+        self, params: Mapping[str, str], max_limit: int | None, over_limit: str = "refuse"
+    ) -> list[CompanyRecord]:
         page = parse_int(params, "page", 1)
-        limit = parse_int(params, "limit", 50)
         if page < 1:
             raise invalid("page must be >= 1")
-        if not 1 <= limit <= max_limit:
-            raise invalid(f"limit must be between 1 and {max_limit}")
+        # Clamped, pages are cut by the served size: page 2 starts after the items page 1
+        # actually held, as a server that caps `limit` before paging would do.
+        limit = parse_limit(params, max_limit, over_limit)
         items = list(self.records.values())
         name = params.get("filters[attributes.name]")
         if name:

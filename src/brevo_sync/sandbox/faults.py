@@ -5,16 +5,24 @@ the `start_at`-th match and after, at most `count` times (None: until cleared):
 
 - `status`: answer an error status (500/502/503/429...) instead of the real response;
 - `delay`: hold the response `seconds` longer;
-- `drop`: close the connection without any response.
+- `drop`: close the connection without any response;
+- `repeat`: answer with the previous successful response (status and body) to the same
+  method and path, query ignored, as a server that ignores `offset` past some point would:
+  `repeat_from(3, path_prefix="/crm/deals", method="GET")` makes every page from the third
+  on a copy of the second. With no previous response yet, the request is served normally
+  and the rule does not count it as fired.
 
 `phase` says whether the fault strikes before the request is processed or after it (the
 default for `drop` and `delay`). A drop *after* processing is the nasty one: the deal was
-created but the client never hears so, and a retry makes a duplicate.
+created but the client never hears so, and a retry makes a duplicate. A `repeat` is
+decided after the api key and the rate limit (it is a normal answer as far as they go);
+"before" (its default) skips the route, "after" runs it and then answers the old response.
 
 Rules are checked in the order they were added. Every matching request counts towards each
-rule's `start_at`; delays add up; the first failing rule (status or drop) that is due
-decides the response, and only that one spends its `count`, so stacked `fail_next` rules
-strike one after the other. Faulted requests do not spend rate-limit budget.
+rule's `start_at`; delays add up; the first failing rule (status, drop or repeat) that is
+due decides the response, and only that one spends its `count`, so stacked `fail_next`
+rules strike one after the other. Requests failed *before* processing do not spend
+rate-limit budget; repeated ones do, like any answer the server gives.
 """
 
 from __future__ import annotations
@@ -25,9 +33,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["status", "delay", "drop"]
+Kind = Literal["status", "delay", "drop", "repeat"]
 Phase = Literal["before", "after"]
-_KINDS = ("status", "delay", "drop")
+_KINDS = ("status", "delay", "drop", "repeat")
 
 
 @dataclass(slots=True)
@@ -59,7 +67,7 @@ class FaultRule:
         if self.phase not in (None, "before", "after"):
             raise ValueError("phase must be before or after")
         if self.phase is None:
-            self.phase = "before" if self.kind == "status" else "after"
+            self.phase = "before" if self.kind in ("status", "repeat") else "after"
         if self.method:
             self.method = self.method.upper()
 
@@ -161,6 +169,15 @@ class FaultInjector:
     def drop_from(self, k: int, **scope: Any) -> FaultRule:
         return self.add(FaultRule("drop", start_at=k, **scope))
 
+    def repeat_next(self, n: int = 1, **scope: Any) -> FaultRule:
+        """The next `n` matching requests get the previous response to their path again."""
+        return self.add(FaultRule("repeat", count=n, **scope))
+
+    def repeat_from(self, k: int, **scope: Any) -> FaultRule:
+        """From the `k`-th matching request on, every one gets the response before it again
+        (the (k-1)-th's, when it succeeded), until cleared."""
+        return self.add(FaultRule("repeat", start_at=k, **scope))
+
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
@@ -169,8 +186,9 @@ class FaultInjector:
         with self._lock:
             return [r.to_json() for r in self._rules]
 
-    def decide(self, method: str, path: str) -> FaultDecision:
-        """Count this request against every matching rule and say what happens to it."""
+    def decide(self, method: str, path: str, can_repeat: bool = False) -> FaultDecision:
+        """Count this request against every matching rule and say what happens to it.
+        `can_repeat`: a previous successful response to this method and path exists."""
         decision = FaultDecision()
         with self._lock:
             if not self._rules:
@@ -189,7 +207,7 @@ class FaultInjector:
                         decision.delay_before += rule.seconds
                     else:
                         decision.delay_after += rule.seconds
-                elif decision.failure is None:
+                elif decision.failure is None and (rule.kind != "repeat" or can_repeat):
                     rule.fired += 1
                     decision.failure = rule
             self._rules = [r for r in self._rules if r.count is None or r.fired < r.count]

@@ -3,7 +3,9 @@
 It sits outside Starlette on purpose: dropping a connection needs uvicorn's own `send`
 (to reach the socket), and rate-limit headers must be added to every response, errors
 included. Order per request: count it, apply faults due *before*, check the key (401),
-spend rate-limit budget (429), run the route, then apply faults due *after*.
+spend rate-limit budget (429), run the route (or repeat an old response), then apply
+faults due *after*. The quirks `error_style` and `rate_limit_headers` act here too, for
+the answers the gate writes itself (401, 429, injected faults, a sandbox bug's 500).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from brevo_sync.sandbox.faults import FaultRule
 from brevo_sync.sandbox.http import error_body
 from brevo_sync.sandbox.ratelimit import bucket_for
+from brevo_sync.sandbox.replay import ResponseMemory
 from brevo_sync.sandbox.routes_admin import ADMIN_PREFIX
 from brevo_sync.sandbox.state import SandboxState
 
@@ -39,6 +42,7 @@ class SandboxGate:
         self.state = state
         self.app = app
         self.routes = routes
+        self.memory = ResponseMemory()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,32 +56,45 @@ class SandboxGate:
         method: str = scope["method"]
         api_path = path[len(API_PREFIX) :] if path.startswith(API_PREFIX + "/") else path
         state.stats.record(f"{method} {self._template(scope, api_path)}")
-        decision = state.faults.decide(method, api_path)
+        decision = state.faults.decide(method, api_path, self.memory.has(method, api_path))
         failure = decision.failure
+        repeat = failure if failure is not None and failure.kind == "repeat" else None
+        if repeat is not None:
+            failure = None
+        quirks = state.quirks
+        bare = quirks.message_only
         if decision.delay_before:
             await asyncio.sleep(decision.delay_before)
         if failure is not None and failure.phase == "before":
             await self._fail(failure, api_path, send)
             return
         if _header(scope, b"api-key") != state.api_key:
-            await self._send(send, 401, error_body("unauthorized", "Key not found"), [])
+            await self._send(send, 401, error_body("unauthorized", "Key not found", bare), [])
             return
         bucket = bucket_for(api_path)
         extra: list[tuple[bytes, bytes]] = []
         if bucket is not None:
             rate = state.ratelimit.hit(bucket)
-            extra = rate.headers()
+            extra = rate.headers() if quirks.rate_limit_headers else []
             if not rate.allowed:
-                body = error_body("too_many_requests", "The rate limit has been exceeded")
+                body = error_body("too_many_requests", "The rate limit has been exceeded", bare)
                 await self._send(send, 429, body, extra)
                 return
-        messages = await self._run(scope, receive)
+        previous = None if repeat is None else self.memory.get(method, api_path)
+        messages: list[Message] = []
+        if previous is None or repeat is None or repeat.phase == "after":
+            messages = await self._run(scope, receive)
         if decision.delay_after:
             await asyncio.sleep(decision.delay_after)
         if failure is not None:
             await self._fail(failure, api_path, send)
             return
+        if previous is not None:
+            await self._replay(previous, send, extra, count=True)
+            return
         await self._replay(messages, send, extra, count=True)
+        if 200 <= _status(messages) < 300:
+            self.memory.keep(method, api_path, messages)
 
     def _template(self, scope: Scope, api_path: str) -> str:
         """The route's path template without `/v3`, e.g. `/crm/deals/{id}`, for stats."""
@@ -100,7 +117,8 @@ class SandboxGate:
             await self.app(scope, receive, capture)
         except Exception:
             log.exception("sandbox route failed")
-            body = error_body("internal_server_error", "Sandbox error")
+            bare = self.state.quirks.message_only
+            body = error_body("internal_server_error", "Sandbox error", bare)
             headers = [
                 (b"content-type", b"application/json"),
                 (b"content-length", b"%d" % len(body)),
@@ -152,7 +170,8 @@ class SandboxGate:
             return
         extra: list[tuple[bytes, bytes]] = []
         bucket = bucket_for(api_path)
-        if rule.status == 429 and bucket is not None:
+        quirks = self.state.quirks
+        if rule.status == 429 and bucket is not None and quirks.rate_limit_headers:
             peek = self.state.ratelimit.peek(bucket)
             extra = [
                 (b"x-sib-ratelimit-limit", str(peek.limit).encode()),
@@ -165,9 +184,9 @@ class SandboxGate:
             await self._send_raw(send, rule.status, body, kind, extra)
             return
         code = _STATUS_CODES.get(rule.status, "error")
-        await self._send(
-            send, rule.status, error_body(code, f"Injected fault: HTTP {rule.status}"), extra
-        )
+        message = f"Injected fault: HTTP {rule.status}"
+        body = error_body(code, message, quirks.message_only)
+        await self._send(send, rule.status, body, extra)
 
     async def _send_raw(
         self, send: Send, status: int, body: bytes, kind: bytes, extra: list[tuple[bytes, bytes]]
@@ -178,6 +197,13 @@ class SandboxGate:
             {"type": "http.response.start", "status": status, "headers": [*headers, self._date()]}
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _status(messages: list[Message]) -> int:
+    for message in messages:
+        if message["type"] == "http.response.start":
+            return int(message["status"])
+    return 0
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -8,10 +8,24 @@
     POST   /_sandbox/ratelimit     {"bucket", "requests_per_hour", "window_seconds"?} -> 204
     DELETE /_sandbox/ratelimit     -> 204 (fresh windows: all budget back)
     GET    /_sandbox/health        -> {"ok": true, "deals": n}
+    GET    /_sandbox/quirks        -> the current quirks (all six keys below)
+    POST   /_sandbox/quirks        {any of the keys below} -> 200 the quirks now in force
 
-A rule: {"kind": "status"|"delay"|"drop", "status": 503, "count": 2, "start_at": 1 (alias
-"from"), "seconds": 0.5, "phase": "before"|"after", "path_prefix": "/crm/deals",
-"method": "GET", "body": "<html>..."}; see `faults.py` for what each field does.
+A rule: {"kind": "status"|"delay"|"drop"|"repeat", "status": 503, "count": 2, "start_at": 1
+(alias "from"), "seconds": 0.5, "phase": "before"|"after", "path_prefix": "/crm/deals",
+"method": "GET", "body": "<html>..."}; see `faults.py` for what each field does. `repeat`
+answers the previous successful response to the same method and path (query ignored).
+
+Quirks (see `quirks.py`); a POST changes only the keys it names, all or nothing, and an
+unknown key or a bad value is a 400 that changes nothing:
+
+    "owner_ids": true            deal_owner stored and returned as a user id (e-mail accepted
+                                 on write and in the owner filter); false: stored as written
+    "max_page_limit": 100        largest `limit` of list endpoints; null: no maximum
+    "over_limit": "refuse"       above the maximum: "refuse" (400) or "clamp" (serve the max)
+    "date_offset": null          "+05:30": deal date-times rendered in that UTC offset
+    "error_style": "code_and_message"   or "message_only": error bodies without `code`
+    "rate_limit_headers": true   false: no x-sib-ratelimit-* headers (429s still happen)
 """
 
 from __future__ import annotations
@@ -91,6 +105,19 @@ def admin_routes(state: SandboxState) -> list[BaseRoute]:
     async def health(request: Request) -> Response:
         return json_response({"ok": True, "deals": state.deal_count()})
 
+    async def get_quirks(request: Request) -> Response:
+        return json_response(state.quirks.to_json())
+
+    async def set_quirks(request: Request) -> Response:
+        data = await _json(request)
+        if not isinstance(data, dict):
+            raise invalid("body must be a JSON object")
+        try:
+            quirks = state.set_quirks(**data)
+        except ValueError as exc:
+            raise invalid(str(exc)) from None
+        return json_response(quirks.to_json())
+
     p = ADMIN_PREFIX
     return [
         Route(f"{p}/faults", get_faults, methods=["GET"]),
@@ -101,4 +128,6 @@ def admin_routes(state: SandboxState) -> list[BaseRoute]:
         Route(f"{p}/ratelimit", configure_ratelimit, methods=["POST"]),
         Route(f"{p}/ratelimit", reset_ratelimit, methods=["DELETE"]),
         Route(f"{p}/health", health, methods=["GET"]),
+        Route(f"{p}/quirks", get_quirks, methods=["GET"]),
+        Route(f"{p}/quirks", set_quirks, methods=["POST"]),
     ]

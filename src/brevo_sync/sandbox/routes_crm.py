@@ -31,11 +31,14 @@ def _relink_company(state: SandboxState, company_id: str, deal_ids: Any) -> None
 
 
 def crm_routes(state: SandboxState, prefix: str = "/v3") -> list[BaseRoute]:
-    limit = state.max_page_limit
+    def limits() -> tuple[int | None, str]:
+        """Read per request: `/_sandbox/quirks` can change them at run time."""
+        quirks = state.quirks
+        return quirks.max_page_limit, quirks.over_limit
 
     async def list_companies(request: Request) -> Response:
         with state.lock:
-            page = state.companies.page(request.query_params, limit)
+            page = state.companies.page(request.query_params, *limits())
             return json_response({"items": [state.companies.to_json(c) for c in page]})
 
     async def create_company(request: Request) -> Response:
@@ -77,7 +80,7 @@ def crm_routes(state: SandboxState, prefix: str = "/v3") -> list[BaseRoute]:
 
     async def list_tasks(request: Request) -> Response:
         with state.lock:
-            return json_response({"items": state.tasks.page(request.query_params, limit)})
+            return json_response({"items": state.tasks.page(request.query_params, *limits())})
 
     async def create_note(request: Request) -> Response:
         body = await read_object(request)
@@ -86,7 +89,7 @@ def crm_routes(state: SandboxState, prefix: str = "/v3") -> list[BaseRoute]:
 
     async def list_notes(request: Request) -> Response:
         with state.lock:
-            return json_response(state.notes.page(request.query_params, limit))
+            return json_response(state.notes.page(request.query_params, *limits()))
 
     return [
         Route(f"{prefix}/companies", list_companies, methods=["GET"]),

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from brevo_sync.sandbox.errors import invalid
+from brevo_sync.sandbox.errors import SandboxError, invalid
 from brevo_sync.sandbox.http import (
     json_response,
     no_content,
@@ -32,7 +32,11 @@ def deal_routes(state: SandboxState, prefix: str = "/v3") -> list[BaseRoute]:
         return json_response({"id": deal_id}, 201)
 
     async def get_deal(request: Request) -> Response:
-        return json_response(state.get_deal(path_param(request, "id")))
+        try:
+            return raw_json_response(state.deal_json(path_param(request, "id")))
+        except SandboxError as exc:
+            # The README documents this 404 as `{"message": "Document not found"}`.
+            raise exc.without_code() from None
 
     async def patch_deal(request: Request) -> Response:
         body = await read_object(request)
@@ -68,7 +72,8 @@ def deal_routes(state: SandboxState, prefix: str = "/v3") -> list[BaseRoute]:
         for p in state.pipelines:
             if p.id == wanted:
                 return json_response([p.to_json()])
-        raise invalid("Pipeline not found")
+        # Documented as 400 `{"message": "Pipeline not found"}`: no code.
+        raise invalid("Pipeline not found").without_code()
 
     async def default_pipeline(request: Request) -> Response:
         """The deprecated single-pipeline endpoint: the first pipeline, as an object."""

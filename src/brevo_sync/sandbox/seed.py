@@ -13,7 +13,13 @@ import gc
 import random
 from typing import TYPE_CHECKING, Any
 
-from brevo_sync.sandbox.catalogue import BUDGET_RANGES, DEAL_TYPES, LOST_REASONS, SOURCES
+from brevo_sync.sandbox.catalogue import (
+    BUDGET_RANGES,
+    DEAL_TYPES,
+    LOST_REASONS,
+    OWNERS,
+    SOURCES,
+)
 from brevo_sync.sandbox.clock import format_day, format_ms
 from brevo_sync.sandbox.index import DealRecord
 
@@ -23,14 +29,6 @@ if TYPE_CHECKING:
 DAY_MS = 86_400_000
 BIG_SEED = 10_000  # from this many deals, seeding manages the garbage collector
 SPAN_DAYS = 120
-OWNERS = (
-    "alice.martin@example.com",
-    "bruno.keller@example.com",
-    "chloe.dubois@example.com",
-    "david.nguyen@example.com",
-    "eva.rossi@example.com",
-    "farid.haddad@example.com",
-)
 PREFIXES = (
     "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay",
     "Soylent", "Cyberdyne", "Tyrell", "Wonka", "Nakatomi", "Gringotts", "Monarch",
@@ -145,6 +143,8 @@ class _DealFactory:
         self.next_seq = state.deals.next_seq
         self.bulk_edits = sorted(anchor - int(rng.random() * SPAN_DAYS * DAY_MS) for _ in range(12))
         self.names = {(c[1], p): f"{c[1]} - {p}" for c in companies for p in PRODUCTS}
+        # Brevo stores owners as user ids; with the switch off, the e-mails as written.
+        self.owners = tuple(state.add_user(e) for e in OWNERS) if state.quirks.owner_ids else OWNERS
 
     def make(self, i: int, created: int) -> DealRecord:
         rnd, bits, more = self.rng.random, self.rng.getrandbits(64), self.rng.getrandbits(64)
@@ -166,7 +166,7 @@ class _DealFactory:
             contacts = sorted({1 + int(rnd() * pool) for _ in range(k)})
         attrs: dict[str, Any] = {
             "deal_name": self.names[(company[1], product)] if company else f"{product} #{i + 1}",
-            "deal_owner": OWNERS[(bits >> 43 & 255) % 6],
+            "deal_owner": self.owners[(bits >> 43 & 255) % 6],
             "amount": amount,
             "deal_currency": "USD" if bits >> 51 & 255 < 77 else "EUR",
             "pipeline": pipeline_id,

@@ -1,5 +1,5 @@
-"""The sandbox's whole world, behind one lock: deals, companies, tasks, notes, loyalty, plus
-the run-time switches (faults, rate limit) and the request statistics.
+"""The sandbox's whole world, behind one lock: deals, companies, tasks, notes, loyalty,
+users, plus the run-time switches (faults, rate limit, quirks) and the request statistics.
 
 The HTTP server runs in another thread and calls the same methods as tests do, so every
 data access takes `self.lock`; faults, rate limiter and stats guard themselves.
@@ -7,7 +7,6 @@ data access takes `self.lock`; faults, rate limiter and stats guard themselves.
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 import time
@@ -18,11 +17,7 @@ from typing import Any
 from brevo_sync.sandbox import catalogue
 from brevo_sync.sandbox.activities import NoteStore, TaskStore
 from brevo_sync.sandbox.attributes import AttributeCatalogue
-from brevo_sync.sandbox.catalogue import (
-    LOYALTY_BALANCE_DEFINITION_ID,
-    LOYALTY_PROGRAM_ID,
-    PipelineDef,
-)
+from brevo_sync.sandbox.catalogue import PipelineDef
 from brevo_sync.sandbox.clock import Clock, to_ms, utc_now
 from brevo_sync.sandbox.companies import CompanyStore
 from brevo_sync.sandbox.deal_query import CREATED_SORT, DealQuery, parse_deal_query, run_deal_query
@@ -31,14 +26,15 @@ from brevo_sync.sandbox.errors import invalid
 from brevo_sync.sandbox.faults import FaultInjector
 from brevo_sync.sandbox.ids import ObjectIdFactory
 from brevo_sync.sandbox.index import DealRecord
+from brevo_sync.sandbox.lookups import StateLookups
 from brevo_sync.sandbox.loyalty import LoyaltyStore
+from brevo_sync.sandbox.quirks import DEFAULT_MAX_PAGE_LIMIT, ErrorStyle, OverLimit, Quirks
 from brevo_sync.sandbox.ratelimit import RateLimiter
+from brevo_sync.sandbox.render import DateRenderer
 from brevo_sync.sandbox.stats import RequestStats
+from brevo_sync.sandbox.users import UserRegistry
 
 DEFAULT_API_KEY = "sandbox-key"
-# Brevo's maximum `limit` for deals is unverified; 100 is the conservative assumption (the
-# README's throughput arithmetic uses 100 a page). Raise it per state if needed.
-DEFAULT_MAX_PAGE_LIMIT = 100
 
 
 def dumps(value: Any) -> bytes:
@@ -56,7 +52,7 @@ def deal_copy(rec: DealRecord) -> dict[str, Any]:
     }
 
 
-class SandboxState:
+class SandboxState(StateLookups):
     """An in-memory Brevo account. `SandboxState.seeded(seed, deals)` for sample data."""
 
     def __init__(
@@ -67,15 +63,31 @@ class SandboxState:
         requests_per_hour: int | None = None,
         loyalty_requests_per_hour: int | None = None,
         window_seconds: float = 3600.0,
-        max_page_limit: int = DEFAULT_MAX_PAGE_LIMIT,
+        max_page_limit: int | None = DEFAULT_MAX_PAGE_LIMIT,
         seed: int = 0,
         custom_attributes: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
+        owner_ids: bool = True,
+        over_limit: OverLimit = "refuse",
+        date_offset: str | None = None,
+        error_style: ErrorStyle = "code_and_message",
+        rate_limit_headers: bool = True,
     ) -> None:
+        """`max_page_limit` and the last five keywords are the quirks (see `quirks.py`);
+        `set_quirks` or `POST /_sandbox/quirks` change them at run time. ValueError for a
+        bad value."""
         self.api_key = api_key
         self.clock = clock
-        self.max_page_limit = max_page_limit
+        self.quirks = Quirks(
+            owner_ids=owner_ids,
+            max_page_limit=max_page_limit,
+            over_limit=over_limit,
+            date_offset=date_offset,
+            error_style=error_style,
+            rate_limit_headers=rate_limit_headers,
+        )
         self.lock = threading.RLock()
+        self.users = UserRegistry(catalogue.OWNERS)
         self.faults = FaultInjector()
         self.ratelimit = RateLimiter(
             {"crm": requests_per_hour, "loyalty": loyalty_requests_per_hour},
@@ -111,6 +123,30 @@ class SandboxState:
     def now_ms(self) -> int:
         return to_ms(self.clock())
 
+    # ---- quirks and users ------------------------------------------------------------------
+
+    @property
+    def max_page_limit(self) -> int | None:
+        return self.quirks.max_page_limit
+
+    def set_quirks(self, **changes: Any) -> Quirks:
+        """Change quirks at run time (all or nothing; ValueError for a bad key or value).
+        Stored data is not rewritten: e.g. owners written while `owner_ids` was off stay
+        e-mails."""
+        with self.lock:
+            self.quirks = self.quirks.with_changes(changes)
+            return self.quirks
+
+    def _owner_written(self, attributes: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+        """With `owner_ids`, a written `deal_owner` becomes the user's id (400 if it names no
+        user); None or "" still clear it. Call under the lock."""
+        if not self.quirks.owner_ids or not attributes:
+            return attributes
+        owner = attributes.get("deal_owner")
+        if owner is None or owner == "":
+            return attributes
+        return {**attributes, "deal_owner": self.users.resolve_owner(owner)}
+
     # ---- deals: Python API (tests) and HTTP handlers share these ---------------------------
 
     def create_deal(
@@ -127,7 +163,12 @@ class SandboxState:
         with self.lock:
             created_ms = None if created_at is None else to_ms(created_at)
             rec = self.deals.create(
-                name, attributes, linked_contacts, linked_companies, self.now_ms(), created_ms
+                name,
+                self._owner_written(attributes),
+                linked_contacts,
+                linked_companies,
+                self.now_ms(),
+                created_ms,
             )
             return rec.id
 
@@ -144,7 +185,12 @@ class SandboxState:
         _check_mapping(attributes, "attributes")
         with self.lock:
             self.deals.update(
-                deal_id, name, attributes, linked_contacts, linked_companies, self.now_ms()
+                deal_id,
+                name,
+                self._owner_written(attributes),
+                linked_contacts,
+                linked_companies,
+                self.now_ms(),
             )
 
     def link_unlink_deal(self, deal_id: str, links: Mapping[str, Any]) -> None:
@@ -157,8 +203,16 @@ class SandboxState:
             self.deals.delete(deal_id)
 
     def get_deal(self, deal_id: str) -> dict[str, Any]:
+        """The stored deal (an independent copy; dates as stored, whatever `date_offset`)."""
         with self.lock:
             return deal_copy(self.deals.get(deal_id))
+
+    def deal_json(self, deal_id: str) -> bytes:
+        """The body of `GET /crm/deals/{id}`, as the API renders it (quirks applied)."""
+        with self.lock:
+            rec = self.deals.get(deal_id).to_json()
+            renderer = self._renderer()
+            return dumps(rec if renderer is None else renderer.deal(rec))
 
     def deal_count(self) -> int:
         with self.lock:
@@ -170,15 +224,21 @@ class SandboxState:
             return [deal_copy(self.deals.records[k[2]]) for k in self.deals.index.created]
 
     def list_deals(self, query: DealQuery | None = None) -> list[dict[str, Any]]:
-        """One page as `GET /crm/deals` would return it (copies)."""
+        """One page as `GET /crm/deals` would return it (copies, quirks applied)."""
         with self.lock:
-            return [deal_copy(r) for r in self._query(query or DealQuery())]
+            deals = [deal_copy(r) for r in self._query(query or DealQuery())]
+            renderer = self._renderer()
+            return deals if renderer is None else [renderer.deal(d) for d in deals]
 
     def deals_page_json(self, params: Mapping[str, str]) -> bytes:
         """The body of `GET /crm/deals`, serialised under the lock (records are shared)."""
-        query = parse_deal_query(params, self.max_page_limit)
+        quirks = self.quirks
+        query = parse_deal_query(params, quirks.max_page_limit, quirks.over_limit)
         with self.lock:
-            return dumps({"items": [r.to_json() for r in self._query(query)]})
+            renderer = self._renderer()
+            if renderer is None:  # the hot path: the stored containers, serialised as they are
+                return dumps({"items": [r.to_json() for r in self._query(query)]})
+            return dumps({"items": [renderer.deal(r.to_json()) for r in self._query(query)]})
 
     def _query(self, query: DealQuery) -> list[DealRecord]:
         store = self.deals
@@ -189,7 +249,15 @@ class SandboxState:
             store.index.updated,
             store.index.modified_view,
             lambda name: name in self.deal_attributes or name in CREATED_SORT,
+            self.users.id_of if self.quirks.owner_ids else None,
         )
+
+    def _renderer(self) -> DateRenderer | None:
+        """How dates are re-spelled for `date_offset`; None (nothing to do) by default."""
+        offset = self.quirks.date_offset
+        if offset is None:
+            return None
+        return DateRenderer(offset, self.deal_attributes.names_of_type("date"))
 
     def create_attribute(self, body: Mapping[str, Any]) -> str:
         """`POST /crm/attributes`: only deal attributes are kept (company ones are accepted)."""
@@ -206,59 +274,6 @@ class SandboxState:
                     str(body.get("label") or ""), str(body.get("attributeType")), options
                 )
             return self._attribute_ids.new(self.now_ms())
-
-    # ---- lookups handy in tests ----------------------------------------------------------
-
-    def pipeline(self, name_or_id: str) -> PipelineDef:
-        """A pipeline by id or name (`.id`, `.name`, `.stages[i].id/.name`); KeyError if none."""
-        for p in self.pipelines:
-            if name_or_id in (p.id, p.name):
-                return p
-        raise KeyError(name_or_id)
-
-    def stage_id(self, pipeline: str, stage_name: str) -> str:
-        """The opaque id of a stage, by pipeline name (or id) and stage name."""
-        for stage in self.pipeline(pipeline).stages:
-            if stage.name == stage_name:
-                return stage.id
-        raise KeyError(stage_name)
-
-    def pipelines_snapshot(self) -> list[dict[str, Any]]:
-        """`GET /crm/pipeline/details/all` as Python data."""
-        return [p.to_json() for p in self.pipelines]
-
-    @property
-    def loyalty_program_id(self) -> str:
-        return LOYALTY_PROGRAM_ID
-
-    @property
-    def loyalty_balance_definition_id(self) -> str:
-        return LOYALTY_BALANCE_DEFINITION_ID
-
-    def loyalty_balance(self, contact_id: int, program_id: str = LOYALTY_PROGRAM_ID) -> float:
-        """Completed points of a contact (0.0 when not enrolled)."""
-        with self.lock:
-            return self.loyalty.balances.get((program_id, contact_id), 0.0)
-
-    def loyalty_transactions(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return copy.deepcopy(list(self.loyalty.transactions.values()))
-
-    def contact_tier(self, contact_id: int, program_id: str = LOYALTY_PROGRAM_ID) -> str | None:
-        with self.lock:
-            return self.loyalty.contact_tiers.get((program_id, contact_id))
-
-    def companies_snapshot(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return [self.companies.to_json(c) for c in self.companies.records.values()]
-
-    def tasks_snapshot(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return copy.deepcopy(self.tasks.items)
-
-    def notes_snapshot(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return copy.deepcopy(self.notes.items)
 
 
 def _check_mapping(value: Any, name: str) -> None:

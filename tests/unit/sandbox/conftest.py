@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
-from brevo_sync.sandbox import ManualClock, SandboxState
+from brevo_sync.sandbox import ManualClock, SandboxState, SandboxTransport
 
 START = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
 
@@ -25,3 +26,13 @@ def state(clock: ManualClock) -> SandboxState:
 @pytest.fixture
 def seeded(clock: ManualClock) -> SandboxState:
     return SandboxState.seeded(seed=7, deals=400, clock=clock)
+
+
+def http_client(state: SandboxState, path: str = "/v3") -> httpx.Client:
+    """An httpx client served in-process by `state`, with its api key (`path="/_sandbox"`
+    for the admin endpoints)."""
+    return httpx.Client(
+        base_url=f"http://sandbox{path}",
+        transport=SandboxTransport(state),
+        headers={"api-key": state.api_key},
+    )

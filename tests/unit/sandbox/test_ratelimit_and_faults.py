@@ -125,3 +125,19 @@ def test_rules_from_json_are_validated() -> None:
     ):
         with pytest.raises(ValueError, match=r".+"):
             FaultRule.from_json(bad)
+
+
+def test_repeat_fires_only_when_there_is_something_to_repeat() -> None:
+    faults = FaultInjector()
+    rule = faults.repeat_next(1, path_prefix="/crm/deals", method="get")
+    assert (rule.kind, rule.phase, rule.method) == ("repeat", "before", "GET")
+    nothing_yet = faults.decide("GET", "/crm/deals", can_repeat=False)
+    assert nothing_yet.failure is None and rule.fired == 0  # served normally, not spent
+    assert faults.decide("GET", "/crm/deals", can_repeat=True).failure is rule
+    assert faults.rules() == []
+    later = faults.repeat_from(3)
+    assert [faults.decide("GET", "/x", True).failure is later for _ in range(4)] == [
+        False, False, True, True,
+    ]  # fmt: skip
+    as_json = FaultRule.from_json({"kind": "repeat", "from": 2, "phase": "after"})
+    assert (as_json.start_at, as_json.phase, as_json.to_json()["status"]) == (2, "after", None)
