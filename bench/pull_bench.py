@@ -1,7 +1,8 @@
 """Benchmark: a full pull of N deals from the sandbox over loopback HTTP into SQLite.
 
 For each N it runs, each in a fresh child process (so peak memory is that run's alone):
-- ours: `brevo_sync.service.pull.pull` through the real gateway (SDK + budget + retries);
+- ours: `brevo_sync.service.pull.pull_deals` as `brevo-sync pull` runs it (composition root,
+  unit of work, the real gateway with budget and retries; the time-rules sweep left out);
 - baseline: the naive loop: the SDK's `get_all_deals` page by page and one ORM
   `session.merge()` per deal, committed per page.
 The sandbox runs in its own process (`brevo-sync sandbox`), unlimited budget, so the figures
@@ -67,31 +68,27 @@ def _peak_rss_mb() -> float:
 
 # -- the two workers (run in a child process) ---------------------------------------------
 def worker_ours(base_url: str, db: str, page_size: int) -> dict[str, Any]:
-    from brevo_sync.adapters.brevo import build_gateway
-    from brevo_sync.adapters.store.engine import create_mirror_engine
-    from brevo_sync.adapters.store.migrate import ensure_schema
-    from brevo_sync.adapters.store.mirror import SqlMirror
-    from brevo_sync.service.pull import PullOptions, pull
+    """The pull as `brevo-sync pull` runs it: composition root, service, unit of work."""
+    from brevo_sync.bootstrap import Container
+    from brevo_sync.config import load_settings
+    from brevo_sync.service.pull import pull_deals
 
-    engine = create_mirror_engine(f"sqlite:///{db}")
-    ensure_schema(engine)
-    gateway = build_gateway(
+    settings = load_settings(
         api_key=API_KEY,
         base_url=base_url,
-        timeout_seconds=60,
+        database_url=f"sqlite:///{db}",
+        page_size=page_size,
+        http_timeout_seconds=60,
         max_retries=3,
-        reserve=0,
-        max_wait_seconds=0,
+        max_budget_wait_seconds=0,
     )
+    container = Container(settings=settings)
+    ctx = container.context
+    _ = container.engine  # the schema is made before the clock starts, as for the baseline
     start = time.perf_counter()
-    report = pull(
-        gateway,
-        SqlMirror(engine),
-        options=PullOptions(page_size=page_size),
-        clock=lambda: datetime.now(UTC),
-        full=True,
-    )
+    report = pull_deals(ctx, full=True, sweep=False)
     elapsed = time.perf_counter() - start
+    container.close()
     return {"deals": report.deals_written, "seconds": elapsed, "requests": report.requests_total}
 
 

@@ -35,9 +35,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
-from brevo_sync.adapters.store.alerts import alert_keys, alerts
 from brevo_sync.adapters.store.engine import create_mirror_engine
-from brevo_sync.adapters.store.tables import deals, metadata
+from brevo_sync.adapters.store.sweep_sql import alert_keys
+from brevo_sync.adapters.store.tables import alerts, deals, metadata
+from brevo_sync.adapters.store.uow import SqlUnitOfWork
 from brevo_sync.domain.deal import Deal
 from brevo_sync.domain.rules.timing import (
     ALERT_TEAM_LEAD,
@@ -50,7 +51,7 @@ from brevo_sync.domain.rules.timing import (
     TimeRules,
     evaluate_time_rules,
 )
-from brevo_sync.service.sweep import SweepReport, run_time_sweep
+from brevo_sync.service.sweep import SweepReport
 
 AlertKey = tuple[str, str, datetime]
 TARGET_SECONDS = 3.0
@@ -180,6 +181,15 @@ def build_mirror(engine: sa.Engine, count: int) -> float:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     os.sync()
     return time.perf_counter() - started
+
+
+def run_time_sweep(engine: sa.Engine, rules: TimeRules, now: datetime) -> SweepReport:
+    """One sweep as the service runs it: in a unit of work that commits."""
+    started = time.perf_counter()
+    with SqlUnitOfWork(engine) as uow:
+        raised = uow.alerts.sweep(rules, now)
+        uow.commit()
+    return SweepReport(now=now, raised=raised, seconds=time.perf_counter() - started)
 
 
 def sweep_pair(engine: sa.Engine, fresh: bool) -> tuple[SweepReport, SweepReport]:

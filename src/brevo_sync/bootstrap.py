@@ -52,7 +52,7 @@ class Container:
         """The mirror database as configured, its schema not looked at."""
         url = self.settings.database_url
         check_sqlite_file(url, create=self.writes)
-        return create_mirror_engine(url)
+        return create_mirror_engine(url, writes=self.writes)
 
     @cached_property
     def engine(self) -> Engine:

@@ -129,7 +129,8 @@ def test_budget_is_waited_for_instead_of_running_into_429(tmp_path: Path) -> Non
         stats = state.stats.snapshot()
         assert "429" not in stats["by_status"]
         assert report["requests_total"] == stats["total"] == 2 + 5
-        assert "waiting" in result.stderr
+        waits = [ln for ln in result.stderr.splitlines() if ln.startswith("Waiting until")]
+        assert waits and all("UTC" in w and "rate-limit window" in w for w in waits)
         assert elapsed >= 1.5  # 7 requests at 3 per window cannot fit in one
         assert mirror_rows(cli.database_url) == sandbox_rows(state)
 

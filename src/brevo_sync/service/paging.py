@@ -111,7 +111,8 @@ class PageSizer:
 def _named_maximum(message: str, asked: int) -> int | None:
     """The largest number below `asked` in an error message ("limit must be between 1 and
     100"): most APIs name their maximum when they refuse a limit."""
-    numbers = [int(n) for n in re.findall(r"\d+", message)]
+    said = re.sub(r"HTTP \d{3}", "", message)  # our own wording names the status: not a size
+    numbers = [int(n) for n in re.findall(r"\d+", said)]
     below = [n for n in numbers if 1 <= n < asked]
     return max(below) if below else None
 

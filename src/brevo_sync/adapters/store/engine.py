@@ -22,7 +22,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     # WAL lets readers (status, deals list) run while a pull writes; NORMAL is durable at
     # every checkpoint and loses at most the last transactions on power loss, never corrupts.
+    # Setting WAL writes to the file (once; it stays WAL), so readers leave it to writers.
     cursor.execute("PRAGMA journal_mode=WAL")
+    _session_pragmas(cursor)
+
+
+def _reader_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    _session_pragmas(cursor)
+
+
+def _session_pragmas(cursor: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT_PAGES}")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -63,12 +73,14 @@ def check_sqlite_file(url: str, *, create: bool) -> None:
         )
 
 
-def create_mirror_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`, configured for the mirror's access pattern."""
+def create_mirror_engine(url: str, *, writes: bool = True, **kwargs: Any) -> Engine:
+    """An engine for `url`, configured for the mirror's access pattern (`writes=False`: a
+    reader's, which changes nothing in the file by connecting)."""
     try:
         if url.startswith("sqlite"):
             engine = sa.create_engine(url, **kwargs)
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
+            pragmas = _sqlite_pragmas if writes else _reader_pragmas
+            sa.event.listen(engine, "connect", pragmas)
             return engine
         return sa.create_engine(url, pool_pre_ping=True, **kwargs)
     except (sa.exc.ArgumentError, ImportError) as exc:

@@ -1,0 +1,136 @@
+"""Ctrl-C and SIGTERM are safe, nothing spent is forgotten, and one run holds a mirror at a time:
+a real `brevo-sync pull` process, signalled at several points."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from brevo_sync.sandbox import SandboxServer
+from tests.e2e.conftest import SANDBOX_DEALS, Cli, mirror_rows, sandbox_rows
+
+STOP_LIMIT_SECONDS = 2.0
+
+
+def _db_path(cli: Cli) -> Path:
+    return Path(cli.database_url.removeprefix("sqlite:///"))
+
+
+def _runs(cli: Cli) -> list[tuple[str, str, dict[str, int]]]:
+    with sqlite3.connect(_db_path(cli)) as conn:
+        rows = conn.execute("SELECT command, outcome, requests FROM runs ORDER BY id").fetchall()
+    return [(c, o, json.loads(r)) for c, o, r in rows]
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the pull never got there"
+        time.sleep(0.05)
+
+
+def _mirrored(cli: Cli) -> int:
+    try:
+        return len(mirror_rows(cli.database_url))
+    except Exception:  # the schema is not there yet
+        return 0
+
+
+def _requests_seen(sandbox: SandboxServer) -> int:
+    return int(sandbox.state.stats.snapshot()["total"])
+
+
+POINTS: dict[str, Callable[[Cli, SandboxServer], None]] = {
+    # In the catalogue call, before a single deal: nothing in hand.
+    "catalogue": lambda cli, sb: _wait_for(lambda: _requests_seen(sb) >= 1),
+    # Between pages: 100 deals committed, the next page in flight.
+    "mid-read": lambda cli, sb: _wait_for(lambda: _mirrored(cli) >= 100),
+}
+
+
+@pytest.mark.parametrize("point", sorted(POINTS))
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_finishes_the_page_records_the_run_and_exits_130(
+    cli: Cli, sandbox: SandboxServer, point: str, sig: signal.Signals
+) -> None:
+    sandbox.state.faults.delay(0.4, path_prefix="/crm/")
+    proc = cli.start("pull")
+    POINTS[point](cli, sandbox)
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=10)
+    assert time.monotonic() - sent < STOP_LIMIT_SECONDS
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "database is locked" not in stderr
+    assert f"stopped by {sig.name}" in stderr.splitlines()[-1]
+    (run,) = _runs(cli)
+    command, outcome, requests = run
+    assert (command, outcome) == ("pull", "interrupted")
+    # Every request Brevo answered is on record (one may have been in flight, unanswered).
+    answered = sum(requests.values())
+    assert _requests_seen(sandbox) - 1 <= answered <= _requests_seen(sandbox)
+
+    sandbox.state.faults.clear()
+    resumed = cli("pull", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert mirror_rows(cli.database_url) == sandbox_rows(sandbox.state)
+
+
+def test_a_second_signal_stops_at_once_and_corrupts_nothing(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    # A budget of 3 requests a 60-second window: the pull waits for the window after page 1.
+    sandbox.state.ratelimit.configure("crm", 3, 60)
+    proc = cli.start("pull")
+    _wait_for(lambda: _mirrored(cli) >= 100)
+    time.sleep(0.3)  # now in the budget wait
+    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    assert "Traceback" not in stderr
+    assert _runs(cli)[0][1] == "interrupted"
+    sandbox.state.ratelimit.configure("crm", None)
+    assert cli("pull").returncode == 0
+    assert mirror_rows(cli.database_url) == sandbox_rows(sandbox.state)
+
+
+def test_a_budget_wait_ends_at_the_first_signal(cli: Cli, sandbox: SandboxServer) -> None:
+    sandbox.state.ratelimit.configure("crm", 3, 3600)  # the next window is an hour away
+    proc = cli.start("pull")
+    _wait_for(lambda: _mirrored(cli) >= 100)
+    assert proc.stderr is not None
+    waiting = proc.stderr.readline()
+    while "Waiting until" not in waiting:
+        waiting = proc.stderr.readline()
+    assert "rate-limit window" in waiting  # what it waits for, and until when, once
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=10)
+    assert time.monotonic() - sent < STOP_LIMIT_SECONDS
+    assert proc.returncode == 130
+    (run,) = _runs(cli)
+    assert run[1] == "interrupted" and run[2]["GET /crm/deals"] == 1
+
+
+def test_one_run_at_a_time_per_mirror(cli: Cli, sandbox: SandboxServer) -> None:
+    sandbox.state.faults.delay(1.5, path_prefix="/crm/deals")  # the first pull takes seconds
+    first = cli.start("pull")
+    _wait_for(lambda: _mirrored(cli) >= 100)
+    started = time.monotonic()
+    second = cli("pull", env={"BREVO_SYNC_LOCK_WAIT_SECONDS": "0.5"})
+    assert time.monotonic() - started < 10  # waits briefly, never forever
+    assert second.returncode == 1
+    (line,) = second.stderr.strip().splitlines()
+    assert "another brevo-sync run holds the mirror" in line and "pull, pid" in line
+    assert first.wait(timeout=60) == 0
+    assert [r[1] for r in _runs(cli)] == ["ok"]  # the refused run recorded and spent nothing
+    assert len(mirror_rows(cli.database_url)) == SANDBOX_DEALS
+    # Every request the sandbox saw was the first pull's.
+    assert sum(_runs(cli)[0][2].values()) == _requests_seen(sandbox)
