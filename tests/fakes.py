@@ -7,6 +7,7 @@ counts every call the way the real gateway does, so request budgets can be pinne
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -106,6 +107,9 @@ class FakeBrevo:
         ]
         page = copy.deepcopy(matching[offset : offset + limit])
         return DealPage(items=page, server_time=self.now.replace(microsecond=0))
+
+    def prime_budget(self, spent: Sequence[tuple[datetime, int]]) -> None:
+        self.primed = list(spent)
 
     def get_deal(self, deal_id: str) -> RawRecord:
         self._requests.add("GET /crm/deals/{id}")

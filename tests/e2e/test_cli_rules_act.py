@@ -66,9 +66,7 @@ def test_moves_in_brevo_are_decided_recorded_and_alerted_once(
     assert _events(cli, qualified)["NotificationRequested"] == 1
     assert _events(cli, qualified)["UpdateDealRequested"] == 1
     # Seed 000's Closed Won: onboarding, the loyalty milestone (a contact is linked).
-    assert {"StageChanged", "OnboardingRequested", "LoyaltyPointsAwarded"} <= set(
-        _events(cli, won)
-    )
+    assert {"StageChanged", "OnboardingRequested", "LoyaltyPointsAwarded"} <= set(_events(cli, won))
     assert all(n == 1 for n in _events(cli, won).values())
     # Seed 002: entering PROPOSAL raises the 3-day follow-up, from the sweep after the pull.
     follow_ups = _query(

@@ -25,9 +25,9 @@ def test_a_second_run_waits_briefly_then_names_the_holder(mirror_engine: Engine)
     ctx = sql_context(mirror_engine, FakeBrevo())
     with recorded_run(ctx, "pull"):
         started = time.monotonic()
-        with pytest.raises(MirrorBusy, match=r"holds the mirror .*pull"):
-            with mirror_lock(mirror_engine, wait_seconds=0.3).hold("sweep"):
-                pass  # pragma: no cover - never reached
+        second = mirror_lock(mirror_engine, wait_seconds=0.3)
+        with pytest.raises(MirrorBusy, match=r"holds the mirror .*pull"), second.hold("sweep"):
+            pass  # pragma: no cover - never reached
         assert 0.3 <= time.monotonic() - started < 3
     with mirror_lock(mirror_engine, wait_seconds=0).hold("sweep"):
         pass  # free again once the first run ended
@@ -56,9 +56,9 @@ def test_the_lock_dies_with_its_process(mirror_engine: Engine, tmp_path: Path) -
     proc = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-        with pytest.raises(MirrorBusy):
-            with mirror_lock(mirror_engine, wait_seconds=0).hold("pull"):
-                pass  # pragma: no cover
+        busy = mirror_lock(mirror_engine, wait_seconds=0)
+        with pytest.raises(MirrorBusy), busy.hold("pull"):
+            pass  # pragma: no cover
         proc.kill()
         proc.wait(timeout=10)
         with mirror_lock(mirror_engine, wait_seconds=5).hold("pull"):
