@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from brevo_sync.sandbox import SandboxServer
-from tests.e2e.conftest import SANDBOX_DEALS, Cli, mirror_rows, sandbox_rows
+from tests.e2e.conftest import Cli, mirror_rows, sandbox_rows
 
 STOP_LIMIT_SECONDS = 2.0
 
@@ -120,17 +120,22 @@ def test_a_budget_wait_ends_at_the_first_signal(cli: Cli, sandbox: SandboxServer
 
 
 def test_one_run_at_a_time_per_mirror(cli: Cli, sandbox: SandboxServer) -> None:
-    sandbox.state.faults.delay(1.5, path_prefix="/crm/deals")  # the first pull takes seconds
+    # The first pull holds the mirror while it waits an hour for the budget window.
+    sandbox.state.ratelimit.configure("crm", 3, 3600)
     first = cli.start("pull")
     _wait_for(lambda: _mirrored(cli) >= 100)
+    seen = _requests_seen(sandbox)
     started = time.monotonic()
     second = cli("pull", env={"BREVO_SYNC_LOCK_WAIT_SECONDS": "0.5"})
     assert time.monotonic() - started < 10  # waits briefly, never forever
     assert second.returncode == 1
     (line,) = second.stderr.strip().splitlines()
     assert "another brevo-sync run holds the mirror" in line and "pull, pid" in line
-    assert first.wait(timeout=60) == 0
-    assert [r[1] for r in _runs(cli)] == ["ok"]  # the refused run recorded and spent nothing
-    assert len(mirror_rows(cli.database_url)) == SANDBOX_DEALS
-    # Every request the sandbox saw was the first pull's.
-    assert sum(_runs(cli)[0][2].values()) == _requests_seen(sandbox)
+    assert _requests_seen(sandbox) == seen  # the second run spent nothing
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=10) == 130
+    assert [r[1] for r in _runs(cli)] == ["interrupted"]  # only the first run is on record
+
+    sandbox.state.ratelimit.configure("crm", None)
+    assert cli("pull").returncode == 0  # the lock died with the first run
+    assert mirror_rows(cli.database_url) == sandbox_rows(sandbox.state)

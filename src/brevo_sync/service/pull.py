@@ -48,7 +48,7 @@ from brevo_sync.service.paging import PageSizer, RepeatGuard
 from brevo_sync.service.people import learn_people
 from brevo_sync.service.ports import BrevoGateway, UnitOfWork
 from brevo_sync.service.prefetch import Prefetch
-from brevo_sync.service.runs import recorded_run
+from brevo_sync.service.runs import RunHandle, recorded_run
 from brevo_sync.service.sweep import SweepReport, sweep_mirror
 
 log = structlog.get_logger(__name__)
@@ -99,18 +99,14 @@ def pull_deals(
     gateway = ctx.gateway()
     with recorded_run(ctx, "pull", gateway) as run:
         try:
-            report = _Pull(ctx, gateway, progress).run(full=full)
+            report = _Pull(ctx, gateway, progress, run).run(full=full)
         except BrevoError as exc:
-            if isinstance(exc, ConfigError):
-                raise  # a setting to fix: resuming would fail the same way
-            spent = sum(run.requests().values())
-            raise type(exc)(
-                f"{exc} (spent {spent} requests; progress is saved, `pull` again resumes)",
-                status=exc.status,
-                endpoint=exc.endpoint,
-                code=exc.code,
-            ) from exc
-        run.deals_written = report.deals_written
+            if not isinstance(exc, ConfigError):  # a setting to fix would fail again: no hint
+                spent = sum(run.requests().values())
+                exc.args = (
+                    f"{exc} (spent {spent} requests; progress is saved, `pull` again resumes)",
+                )
+            raise
         if sweep:
             report.sweep = sweep_mirror(ctx)
         report.requests = run.requests()
@@ -121,10 +117,17 @@ class _Pull:
     """One pull, its state kept here so each step reads as one short method."""
 
     def __init__(
-        self, ctx: ServiceContext, gateway: BrevoGateway, progress: PullProgress | None
+        self,
+        ctx: ServiceContext,
+        gateway: BrevoGateway,
+        progress: PullProgress | None,
+        recorded: RunHandle,
     ) -> None:
         self.ctx = ctx
         self.gateway = gateway
+        # The recorded run counts deals written page by page: a run that fails or is stopped
+        # has still written the pages it committed.
+        self.recorded = recorded
         self.options = ctx.pull
         self.progress = progress
         self.rules = ctx.rules()
@@ -314,6 +317,7 @@ class _Pull:
                 uow.deals.restore_indexes()
             uow.commit()
         report.deals_written += len(changed)
+        self.recorded.deals_written += len(changed)
         report.deals_unchanged += len(deals) - len(changed)
         report.stage_changes += sum(1 for m in moves if not m.first_sight)
 
