@@ -185,7 +185,8 @@ def raise_statement(rule: SweepRule, now: datetime, dialect: sa.Dialect) -> sa.E
 
 def raise_alerts(conn: sa.Connection, rules: TimeRules, now: datetime) -> dict[str, int]:
     """Run every rule's statement on `conn` (in the caller's transaction); new alerts by rule."""
-    raised: dict[str, int] = {}
+    # Every rule key, 0 when nothing new: rules on a closed stage have no statement to run.
+    raised = dict.fromkeys(rules.rule_keys, 0)
     for rule in sweep_plan(rules):
         # SQLAlchemy keeps an INSERT's row count only when asked (psycopg would report -1).
         statement = raise_statement(rule, now, conn.dialect)
