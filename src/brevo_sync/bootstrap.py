@@ -128,7 +128,9 @@ class Container:
             pull=self.pull_options,
             rules_file=self.settings.rules,
             pid=os.getpid(),
-            brevo_configured=self.settings.api_key is not None,
+            brevo_configured=bool(
+                self.settings.api_key and self.settings.api_key.get_secret_value().strip()
+            ),
         )
 
     def close(self) -> None:

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brevo_sync.domain.parsing import (
-    TypedAttributeNames,
     RecordError,
+    TypedAttributeNames,
     parse_attribute_catalogue,
     parse_deal,
     parse_pipelines,

@@ -24,7 +24,13 @@ class DealQuery:
     pipeline_ids: frozenset[str] | None = None
     stage_keys: frozenset[tuple[str, str]] | None = None  # (pipeline id, stage id)
     owner_ids: frozenset[str] | None = None
+    # Deals in this currency (compared case-insensitively); None: any currency.
     currency: str | None = None
+    # Only with `currency`: also select deals that carry no currency at all (NULL), because
+    # they count as being in the rules' `default_currency` and `currency` is that one. False:
+    # a deal without a currency never matches a `currency` filter. Without `currency`, no
+    # effect (every deal is selected whatever its currency).
+    currency_default: bool = False
     min_amount: float | None = None
     max_amount: float | None = None
     created_from: date | None = None

@@ -1,19 +1,32 @@
-"""`deals list`: mirrored deals by the names operators type (placeholder while being written)."""
+"""`deals list`: mirrored deals, filtered by the names operators type. Reads the mirror only,
+except for one Brevo request the first time an owner is named by an unknown e-mail.
+
+What it refuses rather than answer wrongly (UsageError, exit 2):
+- a pipeline, stage or owner that matches nothing (`resolve`, `owners`): with the close
+  matches, since an empty list after a typo would read as "no such deals";
+- amounts compared or sorted across currencies: nothing converts between them, so
+  `--min-amount 25000` over EUR and USD deals would compare numbers that mean different
+  things. A deal without a currency counts as the rules' `default_currency`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from brevo_sync.domain.reports import DealQuery, DealRow
+from brevo_sync.domain.reports import SORTABLE, DealQuery, DealRow
+from brevo_sync.errors import ConfigError, UsageError
 from brevo_sync.service.context import ServiceContext
+from brevo_sync.service.owners import OwnerMatch, resolve_owner
+from brevo_sync.service.ports import UnitOfWork
+from brevo_sync.service.resolve import Placement, resolve_placement
 
 
 @dataclass(frozen=True, slots=True)
 class DealFilter:
-    pipeline: str | None = None
-    stage: str | None = None
-    owner: str | None = None
+    pipeline: str | None = None  # id or name
+    stage: str | None = None  # id or name
+    owner: str | None = None  # Brevo user id or e-mail
     currency: str | None = None
     min_amount: float | None = None
     max_amount: float | None = None
@@ -22,8 +35,17 @@ class DealFilter:
     close_from: date | None = None
     close_to: date | None = None
     include_deleted: bool = False
-    sort: str = "-updated"
+    sort: str = "-updated"  # a SORTABLE field, "-" in front for descending
     limit: int | None = 50
+
+    @property
+    def amount_options(self) -> list[str]:
+        """The options that compare amounts (and so need a single currency)."""
+        used = [("--min-amount", self.min_amount), ("--max-amount", self.max_amount)]
+        options = [name for name, value in used if value is not None]
+        if self.sort.lstrip("-") == "amount":
+            options.append(f"--sort {self.sort}")
+        return options
 
 
 @dataclass
@@ -31,16 +53,115 @@ class DealListing:
     database: str
     rows: list[DealRow]
     limit: int | None
-    currency: str | None = None
-    looked_up: list[str] = field(default_factory=list)
-    requests: dict[str, int] = field(default_factory=dict)
+    currency: str | None = None  # the one currency the amounts are in, when it is known
+    looked_up: list[str] = field(default_factory=list)  # owner e-mails asked of Brevo
+    requests: dict[str, int] = field(default_factory=dict)  # what asking cost
+    more: bool = False  # more deals match than the limit let through
+    empty_mirror: bool = False  # no pipelines yet: nothing was ever pulled
+    # The rules' default currency, given when a listed amount has no currency of its own.
+    default_currency: str | None = None
 
     @property
     def limit_reached(self) -> bool:
         return self.limit is not None and len(self.rows) >= self.limit
 
 
+def check_sort(sort: str) -> str:
+    field_name = sort.removeprefix("-")
+    if field_name not in SORTABLE:
+        raise UsageError(
+            f"--sort '{sort}': unknown field; use one of {', '.join(SORTABLE)} "
+            "(a '-' in front sorts descending, e.g. --sort -amount)"
+        )
+    return sort
+
+
 def list_deals(ctx: ServiceContext, f: DealFilter) -> DealListing:
-    query = DealQuery(sort=f.sort, limit=f.limit, include_deleted=f.include_deleted)
+    """The deals `f` selects, with stage, pipeline and owner names (`owner_email`)."""
+    check_sort(f.sort)
     with ctx.uow() as uow:
-        return DealListing(ctx.database, uow.queries.find_deals(query), f.limit)
+        pipelines = uow.catalog.pipelines()
+    placement = resolve_placement(pipelines, f.pipeline, f.stage)
+    # Named owners are resolved last: every offline mistake is reported before a request.
+    owner = resolve_owner(ctx, f.owner) if f.owner else OwnerMatch(frozenset())
+    query = _query(f, placement, owner)
+    with ctx.uow() as uow:
+        query, currency = _single_currency(ctx, uow, query, f)
+        # One row more than the limit says whether the limit cut the list.
+        wanted = None if f.limit is None else f.limit + 1
+        rows = uow.queries.find_deals(replace(query, limit=wanted))
+    more = f.limit is not None and len(rows) > f.limit
+    rows = rows[: f.limit] if f.limit is not None else rows
+    return DealListing(
+        database=ctx.database,
+        rows=rows,
+        limit=f.limit,
+        currency=currency,
+        looked_up=list(owner.looked_up),
+        requests=dict(owner.requests),
+        more=more,
+        empty_mirror=not pipelines,
+        default_currency=_default_if_needed(ctx, rows),
+    )
+
+
+def _query(f: DealFilter, placement: Placement, owner: OwnerMatch) -> DealQuery:
+    return DealQuery(
+        pipeline_ids=placement.pipeline_ids,
+        stage_keys=placement.stage_keys,
+        owner_ids=owner.ids if f.owner else None,
+        min_amount=f.min_amount,
+        max_amount=f.max_amount,
+        created_from=f.created_from,
+        created_to=f.created_to,
+        close_from=f.close_from,
+        close_to=f.close_to,
+        include_deleted=f.include_deleted,
+        sort=f.sort,
+        limit=f.limit,
+    )
+
+
+def _single_currency(
+    ctx: ServiceContext, uow: UnitOfWork, query: DealQuery, f: DealFilter
+) -> tuple[DealQuery, str | None]:
+    """The query narrowed to `--currency`; or, when amounts are compared without one, the
+    one currency the selected deals share (UsageError when they do not share one)."""
+    if f.currency is not None:
+        currency = f.currency.strip().upper()
+        default = ctx.rules().default_currency
+        everywhere = _in_default(uow.queries.currencies(DealQuery(include_deleted=True)), default)
+        if currency not in everywhere:
+            known = ", ".join(sorted(everywhere))
+            where = f"the deals are in {known}" if known else "the mirror has no deals yet"
+            raise UsageError(
+                f"--currency '{f.currency}': no mirrored deal is in {currency}; {where}"
+            )
+        return replace(query, currency=currency, currency_default=currency == default), currency
+    if not f.amount_options:
+        return query, None
+    raw = uow.queries.currencies(query)
+    # The rules are read only when a deal lacks a currency: only then do they matter.
+    found = _in_default(raw, ctx.rules().default_currency if None in raw else "")
+    if len(found) <= 1:
+        return query, next(iter(found), None)
+    names = sorted(found)
+    raise UsageError(
+        f"{' and '.join(f.amount_options)} would compare amounts in different currencies "
+        f"(the selected deals are in {', '.join(names)}); choose one with --currency, "
+        f"e.g. --currency {names[0]}"
+    )
+
+
+def _in_default(currencies: set[str | None], default: str) -> set[str]:
+    """Currencies as the rules read them: a deal without one is in the default currency."""
+    return {default if c is None else c.upper() for c in currencies}
+
+
+def _default_if_needed(ctx: ServiceContext, rows: list[DealRow]) -> str | None:
+    if not any(r.get("currency") is None and r.get("amount") is not None for r in rows):
+        return None
+    try:
+        return ctx.rules().default_currency
+    except ConfigError:  # a broken rules file is `rules check`'s to report, not the list's
+        return None

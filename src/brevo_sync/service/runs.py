@@ -12,7 +12,7 @@ spent and a second run on the same mirror waits or names the one that holds it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -44,9 +44,15 @@ class RunHandle:
 
 @contextmanager
 def recorded_run(
-    ctx: ServiceContext, command: str, gateway: BrevoGateway | None = None
+    ctx: ServiceContext,
+    command: str,
+    gateway: BrevoGateway | None = None,
+    *,
+    exclusive: bool = True,
 ) -> Iterator[RunHandle]:
-    with ctx.lock().hold(command):
+    """`exclusive=False` records the run without holding the mirror: for a request or two
+    (an owner looked up for `deals list`) that must not wait for a running pull."""
+    with ctx.lock().hold(command) if exclusive else nullcontext():
         now = ctx.clock()
         with ctx.uow() as uow:
             run_id = uow.runs.start(command, now, ctx.pid)

@@ -17,6 +17,7 @@ from brevo_sync.adapters.memory.rows import (
     EventRow,
     alert_view,
     deal_of,
+    first_email_by_user_id,
     json_copy,
     utc,
 )
@@ -120,12 +121,8 @@ class MemoryPeopleRepository:
         return self._tx.tables.people.get(_email(email))
 
     def by_user_id(self, user_ids: Sequence[str]) -> dict[str, str]:
-        wanted = set(user_ids)
-        return {
-            p.user_id: p.email
-            for p in self._tx.tables.people.values()
-            if p.user_id is not None and p.user_id in wanted
-        }
+        emails = first_email_by_user_id(self._tx.tables.people.values())
+        return {uid: emails[uid] for uid in set(user_ids) if uid in emails}
 
     def all(self) -> list[Person]:
         return sorted(self._tx.tables.people.values(), key=lambda p: p.email)

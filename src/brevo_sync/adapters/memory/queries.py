@@ -19,6 +19,7 @@ from brevo_sync.adapters.memory.rows import (
     copy_record,
     day_start,
     deal_of,
+    first_email_by_user_id,
 )
 from brevo_sync.adapters.memory.state import run_copy
 from brevo_sync.domain.reports import AlertQuery, AlertView, DealQuery, DealRow, MirrorStatus
@@ -110,7 +111,7 @@ class MemoryMirrorQueries:
         """Rows with their stage, pipeline and owner names (the SQL outer joins)."""
         tables = self._tx.tables
         pipelines = {p.id: p for p in tables.pipelines.values()}
-        emails = {p.user_id: p.email for p in tables.people.values() if p.user_id is not None}
+        emails = first_email_by_user_id(tables.people.values())
         named = []
         for record in rows:
             pipeline = pipelines.get(record["pipeline_id"])

@@ -9,7 +9,7 @@ store rebuilds them, so a use case sees the same values whichever mirror it runs
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -17,7 +17,7 @@ from typing import Any, overload
 
 from brevo_sync.domain.budget import BudgetSnapshot
 from brevo_sync.domain.deal import Deal
-from brevo_sync.domain.reports import AlertView
+from brevo_sync.domain.reports import AlertView, Person
 from brevo_sync.domain.sync import SyncState
 
 DealRecord = dict[str, Any]
@@ -187,3 +187,12 @@ def alert_view(row: AlertRow, deal: Mapping[str, Any] | None) -> AlertView:
 
 def day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def first_email_by_user_id(people: Iterable[Person]) -> dict[str, str]:
+    """One e-mail per user id, the first in order (as the SQL mirror's MIN(email))."""
+    emails: dict[str, str] = {}
+    for person in sorted(people, key=lambda p: p.email):
+        if person.user_id is not None:
+            emails.setdefault(person.user_id, person.email)
+    return emails

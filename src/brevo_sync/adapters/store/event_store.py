@@ -136,10 +136,11 @@ class SqlPeopleRepository:
     def by_user_id(self, user_ids: Sequence[str]) -> dict[str, str]:
         if not user_ids:
             return {}
+        # One e-mail per user id, the first: a person may be known under two addresses.
         rows = self._conn.execute(
-            sa.select(people.c.user_id, people.c.email).where(
-                people.c.user_id.in_(sorted(set(user_ids)))
-            )
+            sa.select(people.c.user_id, sa.func.min(people.c.email).label("email"))
+            .where(people.c.user_id.in_(sorted(set(user_ids))))
+            .group_by(people.c.user_id)
         )
         return {r.user_id: r.email for r in rows}
 

@@ -53,6 +53,13 @@ def _count(conn: Connection, table: sa.Table, *where: sa.ColumnElement[bool]) ->
     return int(conn.scalar(sa.select(sa.func.count()).select_from(table).where(*where)) or 0)
 
 
+# One e-mail per Brevo user id (two addresses of one person must not list a deal twice).
+OWNER_EMAILS = (
+    sa.select(people.c.user_id, sa.func.min(people.c.email).label("email"))
+    .where(people.c.user_id.is_not(None))
+    .group_by(people.c.user_id)
+    .subquery("owner_emails")
+)
 # Deals with their stage, pipeline and owner names: every deal row a report shows.
 DEALS_NAMED = (
     deals.outerjoin(
@@ -60,13 +67,13 @@ DEALS_NAMED = (
         sa.and_(stages.c.id == deals.c.stage_id, stages.c.pipeline_id == deals.c.pipeline_id),
     )
     .outerjoin(pipelines, pipelines.c.id == deals.c.pipeline_id)
-    .outerjoin(people, people.c.user_id == deals.c.owner)
+    .outerjoin(OWNER_EMAILS, OWNER_EMAILS.c.user_id == deals.c.owner)
 )
 NAMED_COLUMNS = (
     *deals.c,
     stages.c.name.label("stage_name"),
     pipelines.c.name.label("pipeline_name"),
-    people.c.email.label("owner_email"),
+    OWNER_EMAILS.c.email.label("owner_email"),
 )
 
 
@@ -83,7 +90,9 @@ def deal_conditions(q: DealQuery, *, with_amounts: bool = True) -> list[sa.Colum
     if q.owner_ids is not None:
         conditions.append(deals.c.owner.in_(sorted(q.owner_ids)))
     if q.currency is not None:
-        conditions.append(sa.func.upper(deals.c.currency) == q.currency.upper())
+        same = sa.func.upper(deals.c.currency) == q.currency.upper()
+        # A deal without a currency is in the rules' default one (DealQuery.currency_default).
+        conditions.append(sa.or_(same, deals.c.currency.is_(None)) if q.currency_default else same)
     if with_amounts and q.min_amount is not None:
         conditions.append(deals.c.amount >= q.min_amount)
     if with_amounts and q.max_amount is not None:
@@ -129,10 +138,15 @@ class SqlMirrorQueries:
     def alerts(self, q: AlertQuery) -> list[AlertView]:
         query = sa.select(*alert_columns()).select_from(ALERTS_WITH_DEALS)
         if q.rules:
+            # A prefix compared with substr, not LIKE: LIKE ignores case on SQLite only, and
+            # the "_" of every rule key (stage_max_days) would match any character.
             query = query.where(
                 sa.or_(
                     *(
-                        sa.or_(alerts.c.rule == r, alerts.c.rule.startswith(f"{r}:"))
+                        sa.or_(
+                            alerts.c.rule == r,
+                            sa.func.substr(alerts.c.rule, 1, len(r) + 1) == f"{r}:",
+                        )
                         for r in q.rules
                     )
                 )

@@ -23,6 +23,7 @@ from brevo_sync.entrypoints.cli import (
     pull_cmd,
     rules_cmd,
     sandbox_cmd,
+    stale_cmd,
     status_cmd,
 )
 from brevo_sync.errors import BrevoSyncError, ConfigError, Interrupted, UsageError
@@ -59,7 +60,16 @@ def _root(
     """Keep Brevo CRM deals and your own systems in step."""
 
 
-for module in (pull_cmd, status_cmd, deals_cmd, alerts_cmd, db_cmd, rules_cmd, sandbox_cmd):
+for module in (
+    pull_cmd,
+    status_cmd,
+    deals_cmd,
+    alerts_cmd,
+    stale_cmd,
+    db_cmd,
+    rules_cmd,
+    sandbox_cmd,
+):
     module.register(app)
 demo_cmd.register(app)
 
