@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from brevo_sync.domain.deal import Deal
 
@@ -39,6 +40,22 @@ class StageMove:
     owner: str | None
     source: str  # "pull" for moves seen in Brevo, "local" for moves brevo-sync made
     first_sight: bool = False  # the mirror did not have the deal: an entry, not a move
+
+
+def recorded_move(row: Any) -> StageMove:
+    """A stage history row (anything with its columns as attributes) as a StageMove. The row
+    names the pipeline moved into, not the one moved from."""
+    return StageMove(
+        deal_id=row.deal_id,
+        pipeline_id=row.pipeline_id,
+        from_pipeline_id=None,
+        from_stage_id=row.from_stage_id,
+        to_stage_id=row.to_stage_id,
+        changed_at=row.changed_at,
+        owner=row.owner,
+        source=row.source,
+        first_sight=row.from_stage_id is None,
+    )
 
 
 def latest_per_id(batch: Sequence[Deal]) -> list[Deal]:

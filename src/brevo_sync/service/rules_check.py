@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from brevo_sync.domain.deal import Pipeline
-from brevo_sync.domain.rules.config import RulesConfig
 from brevo_sync.domain.rules.stages import map_stages
-from brevo_sync.domain.rules.validation import Problem
+from brevo_sync.domain.rules.validation import ValidationReport
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.ports import RulesFile
 
@@ -16,17 +15,8 @@ from brevo_sync.service.ports import RulesFile
 @dataclass(frozen=True, slots=True)
 class RulesCheck:
     name: str
-    config: RulesConfig | None
-    problems: tuple[Problem, ...]
+    report: ValidationReport  # the file's problems and the stage mapping's, with their lines
     mirror: str  # what the stage mapping was checked against, in words
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.severity == "error")
-
-    @property
-    def ok(self) -> bool:
-        return self.config is not None and not self.errors
 
 
 def check_rules(source: RulesFile, pipelines: Sequence[Pipeline] | None) -> RulesCheck:
@@ -42,7 +32,7 @@ def check_rules(source: RulesFile, pipelines: Sequence[Pipeline] | None) -> Rule
         mirror = f"{len(pipelines)} Brevo pipelines"
         if config is not None:
             problems += source.locate(map_stages(config, pipelines).problems)
-    return RulesCheck(source.name, config, problems, mirror)
+    return RulesCheck(source.name, ValidationReport(config, problems), mirror)
 
 
 def mirror_pipelines(ctx: ServiceContext) -> list[Pipeline]:

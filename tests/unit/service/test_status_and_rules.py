@@ -66,10 +66,10 @@ def test_rules_check_maps_the_stages_onto_the_mirrors_pipelines(
     source = read_rules(None)  # the packaged rules
     assert mirror_pipelines(ctx) == []
     unchecked = check_rules(source, None)
-    assert unchecked.mirror.startswith("not checked") and unchecked.ok
+    assert unchecked.mirror.startswith("not checked") and unchecked.report.ok
     empty = check_rules(source, mirror_pipelines(ctx))
     assert empty.mirror.startswith("the mirror has no pipelines yet")
-    assert empty.problems == source.report.problems
+    assert empty.report.problems == source.report.problems
 
     brevo.add(1)
     pull(ctx)
@@ -83,11 +83,11 @@ def test_rules_check_maps_the_stages_onto_the_mirrors_pipelines(
     assert checked.mirror == "1 Brevo pipelines"
     # Enterprise Sales' Demo, Proposal and Negotiation (stages 2-4) are not in this account,
     # nor are the other three pipelines; each problem is given its line in the file.
-    found = [p for p in checked.problems if p not in source.report.problems]
+    found = [p for p in checked.report.problems if p not in source.report.problems]
     assert {p.path for p in found} == {
         *(("pipelines", 0, "stages", i) for i in (2, 3, 4)),
         *(("pipelines", i, "name") for i in (1, 2, 3)),
     }
     assert all(p.severity == "error" and p.line for p in found)
     assert "'Demo' is not in Brevo pipeline 'Enterprise Sales'" in found[0].message
-    assert not checked.ok
+    assert not checked.report.ok

@@ -15,7 +15,7 @@ from brevo_sync.adapters.memory.rows import (
     utc,
 )
 from brevo_sync.domain.deal import Deal, DealAttribute, Pipeline
-from brevo_sync.domain.moves import MirroredDeal, StageMove
+from brevo_sync.domain.moves import MirroredDeal, StageMove, recorded_move
 from brevo_sync.domain.sync import Quarantined
 
 DEALS = "deals"
@@ -83,20 +83,7 @@ class MemoryStageHistory:
 
     def of_deal(self, deal_id: str) -> list[StageMove]:
         rows = [r for r in self._tx.tables.history.values() if r.deal_id == deal_id]
-        return [
-            StageMove(
-                deal_id=r.deal_id,
-                pipeline_id=r.pipeline_id,
-                from_pipeline_id=None,  # not kept: history rows name the pipeline moved into
-                from_stage_id=r.from_stage_id,
-                to_stage_id=r.to_stage_id,
-                changed_at=r.changed_at,
-                owner=r.owner,
-                source=r.source,
-                first_sight=r.from_stage_id is None,
-            )
-            for r in sorted(rows, key=lambda r: (r.changed_at, r.id))
-        ]
+        return [recorded_move(r) for r in sorted(rows, key=lambda r: (r.changed_at, r.id))]
 
 
 class MemoryCatalogRepository:

@@ -29,7 +29,7 @@ from brevo_sync.adapters.store.tables import (
     stages,
 )
 from brevo_sync.domain.deal import Deal, DealAttribute, Pipeline, Stage
-from brevo_sync.domain.moves import MirroredDeal, StageMove
+from brevo_sync.domain.moves import MirroredDeal, StageMove, recorded_move
 from brevo_sync.domain.sync import Quarantined
 
 DEALS = "deals"
@@ -129,20 +129,7 @@ class SqlStageHistory:
             .where(stage_history.c.deal_id == deal_id)
             .order_by(stage_history.c.changed_at, stage_history.c.id)
         )
-        return [
-            StageMove(
-                deal_id=r.deal_id,
-                pipeline_id=r.pipeline_id,
-                from_pipeline_id=None,  # not kept: history rows name the pipeline moved into
-                from_stage_id=r.from_stage_id,
-                to_stage_id=r.to_stage_id,
-                changed_at=r.changed_at,
-                owner=r.owner,
-                source=r.source,
-                first_sight=r.from_stage_id is None,
-            )
-            for r in rows
-        ]
+        return [recorded_move(r) for r in rows]
 
 
 class SqlCatalogRepository:

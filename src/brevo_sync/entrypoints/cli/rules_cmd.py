@@ -79,22 +79,23 @@ def register(app: typer.Typer, *, load_pipelines: PipelineLoader = load_mirror_p
         source = container.read_rules(file)
         pipelines = load_pipelines(database_url) if database_url else None
         check = check_rules(source, pipelines)
-        summary = summarise(check.config, check.mirror) if check.config is not None else None
+        report = check.report
+        summary = summarise(report.config, check.mirror) if report.config is not None else None
         if as_json:
             print_json(
                 {
                     "file": check.name,
-                    "ok": check.ok,
-                    "problems": [_problem_json(p) for p in check.problems],
+                    "ok": report.ok,
+                    "problems": [_problem_json(p) for p in report.problems],
                     "summary": summary,
                 }
             )
         else:
-            for problem in check.problems:
+            for problem in report.problems:
                 stdout.print(format_problem(check, problem), markup=False)
-            if summary is not None and not check.errors:
+            if summary is not None and not report.errors:
                 stdout.print(_summary_text(check.name, summary), markup=False)
-        if not check.ok:
+        if not report.ok:
             raise typer.Exit(2)
 
     @rules_app.command("sweep", help=SWEEP_HELP)
