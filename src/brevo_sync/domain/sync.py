@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 RawRecord = Mapping[str, Any]
@@ -89,3 +89,43 @@ class Quarantined:
     record_id: str | None
     reason: str
     raw: RawRecord
+
+
+def new_run(state: SyncState, *, full: bool, overlap: timedelta, now: datetime) -> RunPosition:
+    """Where a run starts: everything (a full read, or the first), else `overlap` behind the
+    cursor, which absorbs clock granularity and whether Brevo's "since" is inclusive."""
+    full = full or state.cursor is None
+    since = None if full or state.cursor is None else state.cursor - overlap
+    return RunPosition(since=since, offset=0, full=full, started_at=now)
+
+
+def page_read(
+    run: RunPosition, *, items: int, newest: datetime | None, server_time: datetime | None
+) -> RunPosition:
+    """The run after a page of `items` records whose newest `last_updated_date` is `newest`."""
+    return replace(
+        run,
+        offset=run.offset + items,
+        max_seen=newest if run.max_seen is None else max(run.max_seen, newest or run.max_seen),
+        server_start=run.server_start or server_time,
+    )
+
+
+def completed(state: SyncState, run: RunPosition, now: datetime) -> SyncState:
+    """The state once `run` read its last page: the cursor becomes min(newest update seen, the
+    server's clock when the run began), so a deal edited while the run paged (behind its
+    offset) is read by the next run; the run position is cleared."""
+    cursor: datetime | None
+    if run.max_seen is not None:
+        cursor = min(t for t in (run.max_seen, run.server_start) if t is not None)
+    else:  # nothing read: a full read of an empty account still knows "up to now"
+        cursor = run.server_start if run.full else state.cursor
+    if cursor is not None and state.cursor is not None and not run.full:
+        cursor = max(cursor, state.cursor)  # an empty window never moves the cursor back
+    return replace(
+        state,
+        cursor=cursor,
+        run=None,
+        last_success_at=now,
+        last_full_at=now if run.full else state.last_full_at,
+    )

@@ -82,7 +82,7 @@ def _ask_brevo(ctx: ServiceContext, email: str, known: set[str]) -> OwnerMatch:
     not. Not exclusive: a pull holding the mirror must not make this wait minutes."""
     gateway = ctx.gateway()
     with recorded_run(ctx, LOOKUP_COMMAND, gateway, exclusive=False) as run:
-        found = find_user_id(gateway, email, lambda fetch: fetch())
+        found = find_user_id(gateway, email, ctx.stop)
         with ctx.uow() as uow:
             uow.people.put(Person(email, found, "brevo", ctx.clock()))
             uow.commit()

@@ -10,21 +10,20 @@ ids outright (`people:`), which costs nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 
 import structlog
 
 from brevo_sync.domain.reports import Person
 from brevo_sync.domain.rules.config import RulesConfig
-from brevo_sync.domain.sync import DealPage
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.ports import BrevoGateway
+from brevo_sync.service.prefetch import watched
+from brevo_sync.service.stop import StopToken
 
 log = structlog.get_logger(__name__)
 
-# Runs one Brevo call so that a stop is noticed while it waits (the pull's `_call`).
-PageCall = Callable[[Callable[[], DealPage]], DealPage]
 
 # A person Brevo had no deal of is asked about again after this long (they may have one now).
 ASK_AGAIN_AFTER = timedelta(days=1)
@@ -43,9 +42,11 @@ def named_in_rules(config: RulesConfig) -> set[str]:
     return emails
 
 
-def find_user_id(gateway: BrevoGateway, email: str, call: PageCall) -> str | None:
+def find_user_id(gateway: BrevoGateway, email: str, stop: StopToken) -> str | None:
     """The Brevo user id of `email`, from one of their deals; None when they have none."""
-    page = call(lambda: gateway.list_deals(modified_since=None, offset=0, limit=1, owner=email))
+    page = watched(
+        stop, lambda: gateway.list_deals(modified_since=None, offset=0, limit=1, owner=email)
+    )
     for raw in page.items:
         attributes = raw.get("attributes") if isinstance(raw, dict) else None
         owner = attributes.get("deal_owner") if isinstance(attributes, dict) else None
@@ -57,7 +58,6 @@ def find_user_id(gateway: BrevoGateway, email: str, call: PageCall) -> str | Non
 def learn_people(
     ctx: ServiceContext,
     gateway: BrevoGateway,
-    call: PageCall,
     emails: Iterable[str] | None = None,
 ) -> int:
     """Store the ids the rules give, and ask Brevo for the people it does not know yet
@@ -79,7 +79,7 @@ def learn_people(
         or (known[e].user_id is None and now - known[e].learned_at >= ASK_AGAIN_AFTER)
     )
     for email in ask:
-        found = find_user_id(gateway, email, call)
+        found = find_user_id(gateway, email, ctx.stop)
         with ctx.uow() as uow:
             uow.people.put(Person(email, found, "brevo", now))
             uow.commit()

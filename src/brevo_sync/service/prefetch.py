@@ -48,3 +48,8 @@ class Prefetch(Generic[T]):
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]
+
+
+def watched(stop: StopToken, fn: Callable[[], T]) -> T:
+    """`fn()` (a Brevo call) in a worker thread, so that a stop is noticed while it waits."""
+    return Prefetch(fn).result(stop)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from brevo_sync.adapters.memory import MemoryMirror
 from brevo_sync.domain.reports import DealQuery, Person
-from brevo_sync.domain.sync import DealPage
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.people import learn_people
 from tests.fakes import LIST, FakeBrevo, ListCall
@@ -23,10 +20,6 @@ RULES_WITH_PEOPLE = RULES.model_copy(
     }
 )
 DAY = 24 * 3600
-
-
-def direct(fn: Callable[[], DealPage]) -> DealPage:
-    return fn()
 
 
 @pytest.fixture
@@ -44,7 +37,7 @@ def test_each_person_costs_one_owner_filtered_request_once(
 ) -> None:
     brevo.add(3)  # Ana's
     cy = brevo.user("cy@example.com")  # a Brevo user without a deal yet
-    assert learn_people(ctx, brevo, direct) == 2
+    assert learn_people(ctx, brevo) == 2
     assert brevo.calls == [
         ListCall(None, 0, 1, "ana@example.com"),
         ListCall(None, 0, 1, "cy@example.com"),
@@ -56,10 +49,10 @@ def test_each_person_costs_one_owner_filtered_request_once(
         Person("cy@example.com", None, "brevo", now),
     ]
 
-    assert learn_people(ctx, brevo, direct) == 0  # all known: nothing asked
+    assert learn_people(ctx, brevo) == 0  # all known: nothing asked
     brevo.add(1, owner="cy@example.com")
     brevo.tick(DAY)  # someone Brevo had no deal of is asked again after a day
-    assert learn_people(ctx, brevo, direct) == 1
+    assert learn_people(ctx, brevo) == 1
     assert brevo.calls[-1].owner == "cy@example.com"
     assert brevo.requests.by_endpoint == {LIST: 3}
     with ctx.uow() as uow:
@@ -71,7 +64,7 @@ def test_each_person_costs_one_owner_filtered_request_once(
 
 def test_named_people_are_asked_about_when_given(ctx: ServiceContext, brevo: FakeBrevo) -> None:
     brevo.add(1, owner="dan@example.com")
-    assert learn_people(ctx, brevo, direct, [" DAN@example.com"]) == 1
+    assert learn_people(ctx, brevo, [" DAN@example.com"]) == 1
     assert brevo.calls == [ListCall(None, 0, 1, "dan@example.com")]
     with ctx.uow() as uow:
         dan = uow.people.get("Dan@Example.com")
@@ -95,5 +88,5 @@ def test_a_pull_learns_the_people_of_the_rules_and_reports_name_owners(
 
 def test_rules_without_people_ask_nothing(mirror: MemoryMirror, brevo: FakeBrevo) -> None:
     ctx = memory_context(mirror, brevo)
-    assert learn_people(ctx, brevo, direct) == 0 and brevo.requests.total == 0
+    assert learn_people(ctx, brevo) == 0 and brevo.requests.total == 0
     assert people(ctx) == []
