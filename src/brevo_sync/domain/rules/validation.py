@@ -254,6 +254,11 @@ def _check_references(config: RulesConfig) -> Iterator[Problem]:
     for team, members in config.teams.items():
         if not members:
             yield Problem(("teams", team), "a team without members", "warning")
+    for email, user_id in config.people.items():
+        if "@" not in email:
+            yield Problem(("people", email), "people are keyed by e-mail address")
+        if not user_id.strip():
+            yield Problem(("people", email), "an empty Brevo user id")
     for name in ("sales_rep", "team_lead", "sales_manager", "admin", "viewer"):
         if config.roles and name not in config.roles:
             yield Problem(("roles",), f"role {name!r} (seed 002) is not configured", "warning")
