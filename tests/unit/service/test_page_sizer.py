@@ -60,7 +60,7 @@ def test_a_400_without_words_on_the_limit_is_learned_when_the_default_size_passe
 def test_an_account_that_refuses_every_size_is_a_setting_to_fix() -> None:
     account = Account(None, "limit is invalid")
     sizer = PageSizer(100, PageSizeFacts())
-    with pytest.raises(ConfigError, match="^BREVO_SYNC_PAGE_SIZE: "):
+    with pytest.raises(ConfigError, match=r"^BREVO_SYNC_PAGE_SIZE: "):
         sizer.after_refusal(100, refusal(account, 100), account.fetch)
     assert account.asked == [50, 20, 10, 1]
 
