@@ -15,6 +15,7 @@ def test_demo_runs_end_to_end_and_leaves_its_mirror(offline_cli: Cli) -> None:
     assert result.returncode == 0, result.stderr
     assert "Pulled 150 deals (full read)" in result.stdout
     assert "incremental" in result.stdout
+    assert "looked up 6 sellers by e-mail in 6 requests" in result.stdout
     assert (offline_cli.cwd / "brevo_sync.db").exists()
     swept = re.search(r"Rules sweep over the mirror: (\d+) alerts raised", result.stdout)
     assert swept is not None and int(swept.group(1)) > 0
@@ -29,5 +30,7 @@ def test_demo_runs_end_to_end_and_leaves_its_mirror(offline_cli: Cli) -> None:
     assert doc["deals_mirrored"] == 150
     assert doc["incremental_pull"]["deals_written"] == 3
     assert doc["incremental_pull"]["requests_total"] <= 2
+    assert doc["sellers_looked_up"] == {"people": 0, "requests": {}}  # known since the first run
+    assert doc["incremental_pull"]["stage_changes"] == 1 and doc["rule_decisions_pending"] >= 1
     # Alerts are raised once per crossing: the second sweep finds (almost) nothing new.
     assert sum(doc["rules_sweep"]["raised"].values()) < int(swept.group(1))

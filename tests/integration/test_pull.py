@@ -286,3 +286,19 @@ def test_a_stage_id_repeated_across_pipelines_is_no_database_error(mirror_engine
     assert report.deals_written == 2
     with mirror_engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(stages)).scalar() == 5
+
+
+def test_a_full_read_makes_the_mirror_what_brevo_says(mirror_engine: Engine) -> None:
+    """Even where the mirror holds a version Brevo no longer has (data restored in Brevo)."""
+    brevo = FakeBrevo()
+    ids = brevo.add(12)
+    run(brevo, mirror_engine)
+    brevo.tick(60)
+    brevo.edit(ids[3], amount=999.0, deal_stage="s-qual")
+    run(brevo, mirror_engine)
+    restored = brevo.deals[3]["attributes"]
+    restored.update(amount=1000.0, deal_stage="s-lead", last_updated_date=restored["created_at"])
+    assert run(brevo, mirror_engine).deals_written == 0  # incremental: nothing newer to read
+    report = run(brevo, mirror_engine, full=True)
+    assert report.deals_written == 1 and report.stage_changes == 1
+    assert mirrored(mirror_engine) == remote(brevo)

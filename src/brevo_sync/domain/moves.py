@@ -74,11 +74,20 @@ def _not_older(a: Deal, b: Deal) -> bool:
     return a.updated_at >= b.updated_at
 
 
-def is_unchanged(mirrored: MirroredDeal | None, seen: Deal) -> bool:
-    """Already mirrored at this version (or a newer one): an overlap re-read writes nothing."""
+def is_unchanged(mirrored: MirroredDeal | None, seen: Deal, *, full_read: bool = False) -> bool:
+    """Already mirrored at this version: an overlap re-read writes nothing.
+
+    An incremental read also skips a record older than the mirror's (the mirror cannot be
+    behind a record it has already seen newer). A full read is Brevo's word on everything:
+    a mirror that holds a version Brevo no longer has (restored data, another account behind
+    the same mirror) is brought back to what Brevo says."""
     if mirrored is None or mirrored.deleted or seen.updated_at is None:
         return False
-    return mirrored.updated_at is not None and mirrored.updated_at >= seen.updated_at
+    if mirrored.updated_at is None:
+        return False
+    if full_read:
+        return mirrored.updated_at == seen.updated_at
+    return mirrored.updated_at >= seen.updated_at
 
 
 def move_time(seen: Deal, *, first_sight: bool, noticed: datetime) -> datetime:

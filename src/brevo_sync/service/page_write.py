@@ -32,12 +32,14 @@ def write_page(
     page: Sequence[Deal],
     bad: Sequence[Quarantined],
     state: SyncState,
+    *,
+    full_read: bool,
 ) -> PageWritten:
     now = ctx.clock()
     deals = latest_per_id(page)
     with ctx.uow() as uow:
         mirrored = uow.deals.mirrored([d.id for d in deals])
-        changed = [d for d in deals if not is_unchanged(mirrored.get(d.id), d)]
+        changed = [d for d in deals if not is_unchanged(mirrored.get(d.id), d, full_read=full_read)]
         moves = [
             move for d in changed if (move := observed_move(mirrored.get(d.id), d, now)) is not None
         ]

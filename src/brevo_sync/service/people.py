@@ -20,6 +20,7 @@ from brevo_sync.domain.rules.config import RulesConfig
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.ports import BrevoGateway
 from brevo_sync.service.prefetch import watched
+from brevo_sync.service.runs import recorded_run
 from brevo_sync.service.stop import StopToken
 
 log = structlog.get_logger(__name__)
@@ -85,3 +86,12 @@ def learn_people(
             uow.commit()
         log.info("person looked up in Brevo", email=email, found=found is not None)
     return len(ask)
+
+
+def look_up_people(ctx: ServiceContext, emails: Iterable[str]) -> tuple[int, dict[str, int]]:
+    """Learn the Brevo user ids of those of `emails` not known yet, as a recorded run (it
+    does not hold the mirror: a request each). Returns (people asked, requests spent)."""
+    gateway = ctx.gateway()
+    with recorded_run(ctx, "people", gateway, exclusive=False) as run:
+        asked = learn_people(ctx, gateway, emails)
+        return asked, run.requests()

@@ -205,7 +205,9 @@ class _Pull:
             run = page_read(run, items=len(page.items), newest=newest, server_time=page.server_time)
             state = completed(state, run, self.ctx.clock()) if done else replace(state, run=run)
             state = replace(state, paging=self.sizer.facts)
-            written = write_page(self.ctx, self.catalogue.book, deals, bad, state)
+            written = write_page(
+                self.ctx, self.catalogue.book, deals, bad, state, full_read=run.full
+            )
             self._count(report, written, items=len(page.items), quarantined=len(bad))
             if done:
                 report.cursor = state.cursor

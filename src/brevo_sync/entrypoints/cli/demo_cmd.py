@@ -22,6 +22,7 @@ from brevo_sync.entrypoints.cli.common import (
 )
 from brevo_sync.entrypoints.cli.pull_cmd import describe, report_json
 from brevo_sync.service.deals import DealFilter, list_deals
+from brevo_sync.service.people import look_up_people
 from brevo_sync.service.pull import pull_deals
 from brevo_sync.service.rules_check import mirror_pipelines
 from brevo_sync.service.status import mirror_status
@@ -84,6 +85,8 @@ def register(app: typer.Typer) -> None:
                     stdout.print(f"Sandbox serving {deals} sample deals at {server.base_url}")
                 with stop_on_signals(container.stop):
                     full = pull_deals(ctx, full=True)
+                    # As an operator would name the sellers in the rules file's `people:`.
+                    sellers, people_requests = look_up_people(ctx, state.users_snapshot())
                     edited = _edit_some_deals(state, seed)
                     incremental = pull_deals(ctx)
                 status = mirror_status(ctx, container.settings.requests_per_hour).mirror
@@ -99,12 +102,20 @@ def register(app: typer.Typer) -> None:
                     "edited_in_sandbox": edited,
                     "incremental_pull": report_json(incremental, ctx.database),
                     "deals_mirrored": status.deals,
+                    "sellers_looked_up": {"people": sellers, "requests": people_requests},
                     "rules_sweep": {"raised": _raised(full.sweep, incremental.sweep)},
                     "rule_decisions_pending": status.events_pending,
                 }
             )
             return
         stdout.print(describe(full), markup=False)
+        if sellers:
+            spent = sum(people_requests.values())
+            stdout.print(
+                f"\nBrevo names deal owners by user id: looked up {plural(sellers, 'seller')} "
+                f"by e-mail in {plural(spent, 'request')}, once (kept in the mirror).",
+                markup=False,
+            )
         stdout.print(
             "\nA sales rep moves a deal to its next stage and edits "
             f"{plural(len(edited) - 1, 'other deal')} in Brevo (the sandbox) ...",
