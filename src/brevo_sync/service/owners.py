@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from brevo_sync.domain.reports import Person
 from brevo_sync.errors import UsageError
 from brevo_sync.service.context import ServiceContext
-from brevo_sync.service.people import ASK_AGAIN_AFTER, USER_ID, find_user_id, looks_like_email
+from brevo_sync.service.people import (
+    ASK_AGAIN_AFTER,
+    USER_ID,
+    look_up_people,
+    looks_like_email,
+)
 from brevo_sync.service.ports import UnitOfWork
 from brevo_sync.service.resolve import close_matches, quoted
-from brevo_sync.service.runs import recorded_run
 
 LOOKUP_COMMAND = "owner lookup"
 
@@ -80,16 +83,12 @@ def _by_id(uow: UnitOfWork, user_id: str, owners: set[str]) -> OwnerMatch:
 def _ask_brevo(ctx: ServiceContext, email: str, known: set[str]) -> OwnerMatch:
     """One `GET /crm/deals` filtered by the e-mail; the answer is kept in `people`, found or
     not. Not exclusive: a pull holding the mirror must not make this wait minutes."""
-    gateway = ctx.gateway()
-    with recorded_run(ctx, LOOKUP_COMMAND, gateway, exclusive=False) as run:
-        found = find_user_id(gateway, email, ctx.stop)
-        with ctx.uow() as uow:
-            uow.people.put(Person(email, found, "brevo", ctx.clock()))
-            uow.commit()
-        requests = run.requests()
-    if found is None:
+    _, requests = look_up_people(ctx, [email], command=LOOKUP_COMMAND)
+    with ctx.uow() as uow:
+        person = uow.people.get(email)
+    if person is None or person.user_id is None:
         raise _unknown(email, known, "Brevo has no deal owned by it")
-    return OwnerMatch(frozenset({found}), email, (email,), requests)
+    return OwnerMatch(frozenset({person.user_id}), email, (email,), requests)
 
 
 def _unknown(email: str, known: set[str], why: str, *, ask: bool = False) -> UsageError:

@@ -88,10 +88,12 @@ def learn_people(
     return len(ask)
 
 
-def look_up_people(ctx: ServiceContext, emails: Iterable[str]) -> tuple[int, dict[str, int]]:
+def look_up_people(
+    ctx: ServiceContext, emails: Iterable[str], *, command: str = "people"
+) -> tuple[int, dict[str, int]]:
     """Learn the Brevo user ids of those of `emails` not known yet, as a recorded run (it
     does not hold the mirror: a request each). Returns (people asked, requests spent)."""
     gateway = ctx.gateway()
-    with recorded_run(ctx, "people", gateway, exclusive=False) as run:
+    with recorded_run(ctx, command, gateway, exclusive=False) as run:
         asked = learn_people(ctx, gateway, emails)
         return asked, run.requests()
