@@ -52,6 +52,17 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 
 Stamp = UTCDateTime()
+
+
+def big_id() -> sa.Column[int]:
+    """A generated key for tables that grow by the hundred thousand (alerts, rule events):
+    BIGINT on PostgreSQL; on SQLite only a plain INTEGER primary key is the cheap rowid."""
+    return sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    )
 Money = sa.Numeric(18, 2, asdecimal=False)
 
 pipelines = sa.Table(
@@ -203,12 +214,7 @@ people = sa.Table(
 rule_events = sa.Table(
     "rule_events",
     metadata,
-    sa.Column(
-        "id",
-        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    big_id(),
     sa.Column("key", sa.String(255), nullable=False, unique=True),
     sa.Column("deal_id", sa.String(64)),
     sa.Column("kind", sa.String(64), nullable=False),  # the event class, e.g. TaskRequested
@@ -224,13 +230,7 @@ rule_events = sa.Table(
 alerts = sa.Table(
     "alerts",
     metadata,
-    # BIGINT on PostgreSQL; on SQLite only a plain INTEGER primary key is the cheap rowid.
-    sa.Column(
-        "id",
-        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    big_id(),
     # No foreign key to deals: deals are never deleted (tombstones), and the check would cost
     # on every row of a sweep that may raise hundreds of thousands of alerts at once.
     sa.Column("deal_id", sa.String(64), nullable=False),
