@@ -116,3 +116,35 @@ def test_pipelines_and_catalogue() -> None:
     assert attribute.options == (("nb", "New business"),)
     with pytest.raises(RecordError):
         parse_pipelines({"not": "a list"})
+
+
+@pytest.mark.parametrize(
+    ("value", "day"),
+    [
+        ("2026-01-01T00:00:00.000+05:30", date(2026, 1, 1)),  # not the 31st in UTC
+        ("2026-01-01T00:00:00.000-08:00", date(2026, 1, 1)),  # not the 1st at 08:00 UTC
+        ("2026-01-01T00:00:00.000Z", date(2026, 1, 1)),
+        ("2026-01-01", date(2026, 1, 1)),
+        ("", None),
+    ],
+)
+def test_a_date_keeps_the_calendar_day_it_names(value: str, day: date | None) -> None:
+    raw = {
+        "id": "d",
+        "attributes": {"close_date": value, "created_at": "2026-01-01T00:00:00+05:30"},
+    }
+    deal = parse_deal(raw)
+    assert deal.close_date == day
+    assert deal.created_at == datetime(2025, 12, 31, 18, 30, tzinfo=UTC)  # a timestamp: UTC
+
+
+def test_a_catalogue_repeating_an_id_is_refused_by_name() -> None:
+    stage = {"id": "s1", "name": "Lead"}
+    with pytest.raises(RecordError, match="pipeline id p1 appears twice"):
+        parse_pipelines([{"pipeline": "p1", "stages": [stage]}, {"pipeline": "p1", "stages": []}])
+    with pytest.raises(RecordError, match="stage id s1 appears twice"):
+        parse_pipelines([{"pipeline": "p1", "stages": [stage, stage]}])
+    shared = parse_pipelines(
+        [{"pipeline": "p1", "stages": [stage]}, {"pipeline": "p2", "stages": [stage]}]
+    )
+    assert [p.stages[0].id for p in shared] == ["s1", "s1"]  # across pipelines: stored
