@@ -16,14 +16,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from brevo_sync.domain.deal import Pipeline
+from brevo_sync.domain.rules.config import normalise
 from brevo_sync.errors import UsageError
 
 NO_PIPELINES = "the mirror has no pipelines yet: run `brevo-sync pull` first"
 
 
 def name_key(name: str) -> str:
-    """What two names must share to match: `Closed Won`, `closed_won`, `CLOSEDWON` share it."""
-    return "".join(c for c in name.casefold() if not c.isspace() and c != "_")
+    """What two names must share to match: `Closed Won`, `closed_won`, `CLOSEDWON` share it.
+    The rules file's comparison (case and spaces), with underscores read as spaces too:
+    operators type `closed won` for the CLOSED_WON they see in Brevo."""
+    return normalise(name.replace("_", " "))
 
 
 def close_matches(value: str, names: Iterable[str], n: int = 4, cutoff: float = 0.6) -> list[str]:
