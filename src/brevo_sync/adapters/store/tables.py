@@ -63,6 +63,8 @@ def big_id() -> sa.Column[int]:
         primary_key=True,
         autoincrement=True,
     )
+
+
 Money = sa.Numeric(18, 2, asdecimal=False)
 
 pipelines = sa.Table(
