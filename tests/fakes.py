@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from brevo_sync.domain.budget import BudgetSnapshot, RequestCounter
 from brevo_sync.domain.sync import DealPage, RawRecord
-from brevo_sync.errors import BrevoBadRequest, BrevoUnavailable
+from brevo_sync.errors import BrevoBadRequest, BrevoNotFound, BrevoUnavailable
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 ANA = "ana@example.com"
@@ -70,6 +70,16 @@ class FakeBrevo:
         self.over_limit: Literal["refuse", "clamp"] = "refuse"  # above it: 400, or cut pages
         self.ignore_offset = False  # serve the first page whatever the offset
         self.calls: list[ListCall] = []
+        self.fail_next: dict[str, list[Exception]] = {}
+        self.apply_then_fail: set[str] = set()
+        self.patches: list[tuple[str, dict[str, Any]]] = []
+        self.imports: list[tuple[list[dict[str, Any]], bool]] = []
+        self.tasks: list[dict[str, Any]] = []
+        self.notes: list[dict[str, Any]] = []
+        self.companies: dict[str, dict[str, Any]] = {}
+        self.enrolled: set[int] = set()
+        self.transactions: dict[str, dict[str, Any]] = {}
+        self.tiers: dict[int, str] = {}
 
     def user(self, email: str) -> str:
         """The user id of `email`, a new Brevo user if it has none yet."""
@@ -186,6 +196,156 @@ class FakeBrevo:
     def list_deal_attributes(self) -> list[RawRecord]:
         self._requests.add("GET /crm/attributes/deals")
         return [copy.deepcopy(a) for a in self.attributes]
+
+    # -- the write side ------------------------------------------------------------------
+    # `fail_next[endpoint]`: exceptions to raise (once each, in order) on that endpoint; an
+    # exception with `outcome_unknown` may be raised after the write took effect
+    # (`apply_then_fail`), as a dropped answer would.
+
+    def _maybe_fail(self, endpoint: str, before: bool) -> None:
+        queue = self.fail_next.get(endpoint)
+        if queue and (endpoint not in self.apply_then_fail) == before:
+            raise queue.pop(0)
+
+    def _write(self, endpoint: str) -> None:
+        self._requests.add(endpoint)
+        self._maybe_fail(endpoint, before=True)
+
+    def list_deals_created_since(self, since: datetime, *, offset: int, limit: int) -> DealPage:
+        self._requests.add(LIST)
+        after = stamp(since)
+        matching = [d for d in self.deals if d["attributes"]["created_at"] >= after]
+        page = [copy.deepcopy(d) for d in matching[offset : offset + limit]]
+        return DealPage(items=page, server_time=self.now.replace(microsecond=0))
+
+    def create_deal(
+        self,
+        *,
+        name: str,
+        attributes: Any = None,
+        linked_contacts_ids: Any = None,
+        linked_companies_ids: Any = None,
+    ) -> str:
+        self._write("POST /crm/deals")
+        when = stamp(self.tick())
+        deal_id = f"d{len(self.deals):06d}"
+        attrs = {"deal_name": name, **dict(attributes or {})}
+        attrs.update(created_at=when, last_updated_date=when, stage_updated_at=when)
+        if "deal_owner" in attrs and "@" in str(attrs["deal_owner"]):
+            attrs["deal_owner"] = self.user(str(attrs["deal_owner"]))
+        self.deals.append(
+            {
+                "id": deal_id,
+                "attributes": attrs,
+                "linkedContactsIds": list(linked_contacts_ids or []),
+                "linkedCompaniesIds": list(linked_companies_ids or []),
+            }
+        )
+        self._maybe_fail("POST /crm/deals", before=False)
+        return deal_id
+
+    def update_deal(self, deal_id: str, *, attributes: Any = None, **_: Any) -> None:
+        self._write("PATCH /crm/deals/{id}")
+        deal = next((d for d in self.deals if d["id"] == deal_id), None)
+        if deal is None:
+            raise BrevoNotFound("PATCH /crm/deals/{id}: 404 Document not found", status=404)
+        changes = dict(attributes or {})
+        if "@" in str(changes.get("deal_owner", "")):  # Brevo takes an e-mail, keeps the id
+            changes["deal_owner"] = self.user(str(changes["deal_owner"]))
+        self.edit(deal_id, **changes)
+        self.patches.append((deal_id, dict(attributes or {})))
+
+    def import_deals(self, rows: Sequence[Any], *, update_existing: bool) -> int:
+        self._write("POST /crm/deals/import")
+        self.imports.append(([dict(r) for r in rows], update_existing))
+        return len(self.imports)
+
+    def apply_imports(self) -> None:
+        """What Brevo does some time after answering an import."""
+        for rows, updating in self.imports:
+            for row in rows:
+                row = dict(row)
+                if updating:
+                    self.edit(str(row.pop("deal_id")), **row)
+                else:
+                    row.pop("associated_contact", None)
+                    row.pop("associated_company", None)
+                    name = str(row.pop("deal_name", "imported"))
+                    self.deals.append(self._new(name, row))
+        self.imports.clear()
+
+    def _new(self, name: str, attrs: dict[str, Any]) -> dict[str, Any]:
+        when = stamp(self.tick())
+        attributes = {"deal_name": name, **attrs}
+        attributes.update(created_at=when, last_updated_date=when, stage_updated_at=when)
+        return {
+            "id": f"d{len(self.deals):06d}",
+            "attributes": attributes,
+            "linkedContactsIds": [],
+            "linkedCompaniesIds": [],
+        }
+
+    def create_deal_attribute(self, *, label: str, attribute_type: str, **_: Any) -> None:
+        self._write("POST /crm/attributes")
+        self.attributes.append(
+            {"internalName": label, "label": label, "attributeTypeName": attribute_type}
+        )
+
+    def list_task_types(self) -> list[RawRecord]:
+        self._requests.add("GET /crm/tasktypes")
+        return [{"id": "tt-todo", "title": "To do"}, {"id": "tt-call", "title": "Call"}]
+
+    def create_task(self, **task: Any) -> str:
+        self._write("POST /crm/tasks")
+        task_id = f"t{len(self.tasks):04d}"
+        self.tasks.append({"id": task_id, **task})
+        self._maybe_fail("POST /crm/tasks", before=False)
+        return task_id
+
+    def deal_tasks(self, deal_id: str) -> list[RawRecord]:
+        self._requests.add("GET /crm/tasks")
+        return [copy.deepcopy(t) for t in self.tasks if deal_id in t.get("deal_ids", [])]
+
+    def create_note(self, **note: Any) -> str:
+        self._write("POST /crm/notes")
+        note_id = f"n{len(self.notes):04d}"
+        self.notes.append({"id": note_id, **note})
+        self._maybe_fail("POST /crm/notes", before=False)
+        return note_id
+
+    def deal_notes(self, deal_id: str) -> list[RawRecord]:
+        self._requests.add("GET /crm/notes")
+        return [copy.deepcopy(n) for n in self.notes if deal_id in n.get("deal_ids", [])]
+
+    def update_company(self, company_id: str, attributes: Any) -> None:
+        self._write("PATCH /companies/{id}")
+        self.companies.setdefault(company_id, {}).update(dict(attributes))
+
+    def loyalty_subscribe(self, program_id: str, contact_id: int) -> None:
+        self._requests.add("POST /loyalty/config/programs/{pid}/subscriptions")
+        self.enrolled.add(contact_id)
+
+    def loyalty_begin(self, program_id: str, **credit: Any) -> str:
+        self._write("POST /loyalty/balance/programs/{pid}/transactions")
+        tid = f"tx{len(self.transactions):04d}"
+        self.transactions[tid] = {**credit, "status": "draft"}
+        self._maybe_fail("POST /loyalty/balance/programs/{pid}/transactions", before=False)
+        return tid
+
+    def loyalty_complete(self, program_id: str, transaction_id: str) -> None:
+        self._write("POST /loyalty/balance/programs/{pid}/transactions/{tid}/complete")
+        self.transactions[transaction_id]["status"] = "completed"
+
+    def loyalty_tiers(self, program_id: str) -> list[RawRecord]:
+        self._requests.add("GET /loyalty/tier/programs/{pid}/tiers")
+        return [{"id": "tier-gold", "name": "Gold"}, {"id": "tier-silver", "name": "Silver"}]
+
+    def loyalty_assign_tier(self, program_id: str, contact_id: int, tier_id: str) -> None:
+        self._write("POST /loyalty/tier/programs/{pid}/contacts/{cid}/tiers/{tid}")
+        self.tiers[contact_id] = tier_id
+
+    def completed_credits(self) -> list[dict[str, Any]]:
+        return [t for t in self.transactions.values() if t["status"] == "completed"]
 
     def close(self) -> None:
         pass

@@ -16,16 +16,18 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from brevo_sync.adapters.meta import MetaConversions
 from brevo_sync.adapters.rules_file import load_rules, read_rules
 from brevo_sync.adapters.store.engine import check_sqlite_file, create_mirror_engine, describe_url
 from brevo_sync.adapters.store.lock import mirror_lock
 from brevo_sync.adapters.store.migrate import AlembicSchemaAdmin, ensure_schema, require_schema
 from brevo_sync.adapters.store.uow import SqlUnitOfWork
 from brevo_sync.config import Settings
+from brevo_sync.domain.outbox import Features
 from brevo_sync.domain.parsing import TypedAttributeNames
 from brevo_sync.domain.rules.config import RulesConfig
 from brevo_sync.logs import register_secret
-from brevo_sync.service.context import PullOptions, ServiceContext
+from brevo_sync.service.context import PullOptions, PushOptions, ServiceContext
 from brevo_sync.service.ports import (
     BrevoGateway,
     MirrorLock,
@@ -92,6 +94,25 @@ class Container:
         )
 
     @cached_property
+    def conversions(self) -> MetaConversions | None:
+        """Meta's Conversions API (a `ConversionSink`), or None when BREVO_SYNC_META_PIXEL_ID
+        and BREVO_SYNC_META_ACCESS_TOKEN are not set (ConfigError when only one is)."""
+        credentials = self.settings.meta_credentials()
+        if credentials is None:
+            return None
+        from brevo_sync.adapters.brevo.client import build_http_client
+
+        pixel_id, token = credentials
+        register_secret(token)
+        return MetaConversions(
+            build_http_client(self.settings.http_timeout_seconds),
+            endpoint_base=self.settings.meta_api_url,
+            pixel_id=pixel_id,
+            access_token=token,
+            test_event_code=self.settings.meta_test_event_code,
+        )
+
+    @cached_property
     def rules(self) -> RulesConfig:
         return load_rules(self.settings.rules)
 
@@ -131,10 +152,38 @@ class Container:
             brevo_configured=bool(
                 self.settings.api_key and self.settings.api_key.get_secret_value().strip()
             ),
+            reconcile_budget_share=self.settings.reconcile_budget_share,
+            push=self.push_options,
+            conversions=lambda: self.conversions,
+        )
+
+    @cached_property
+    def push_options(self) -> PushOptions:
+        s = self.settings
+        program = getattr(s, "loyalty_program_id", None)
+        balance = getattr(s, "loyalty_balance_id", None)
+        features = Features(
+            loyalty=bool(program and balance),
+            conversions=bool(getattr(s, "meta_pixel_id", None)),
+            tiers=bool(program),
+        )
+        return PushOptions(
+            import_threshold=s.import_threshold,
+            import_batch_size=s.import_batch_size,
+            confirm_timeout=timedelta(seconds=s.import_confirm_timeout_seconds),
+            max_attempts=s.outbox_max_attempts,
+            conflict_max_age=timedelta(seconds=s.conflict_max_age_seconds),
+            conflict_policy=s.conflict_policy,
+            loyalty_program_id=str(program) if program else None,
+            loyalty_balance_id=str(balance) if balance else None,
+            requests_per_hour=s.requests_per_hour,
+            features=features,
         )
 
     def close(self) -> None:
         if "gateway" in self.__dict__:
             self.gateway.close()
+        if self.__dict__.get("conversions") is not None:
+            self.__dict__["conversions"].close()
         if "raw_engine" in self.__dict__:
             self.raw_engine.dispose()

@@ -19,6 +19,7 @@ from brevo_sync.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.brevo.com/v3"
 DEFAULT_DATABASE_URL = "sqlite:///brevo_sync.db"
+DEFAULT_META_API_URL = "https://graph.facebook.com/v19.0"
 MAX_PAGE_SIZE = 1000
 RULES_ENV = "BREVO_SYNC_RULES"
 PREFIX = "BREVO_SYNC_"
@@ -69,6 +70,36 @@ class Settings(BaseSettings):
     # One run at a time per mirror: how long a second run waits for the first to finish.
     lock_wait_seconds: float = Field(default=5.0, ge=0)
 
+    # Reconcile: the most of the budget window one run may spend walking Brevo's deal list
+    # (and it never takes the window below the rest), 0 to 1.
+    reconcile_budget_share: float = Field(default=0.5, ge=0, le=1)
+
+    # The write path (push): above this many deals in one push, creations and updates go
+    # through Brevo's bulk import (one request per batch) instead of one request per deal.
+    import_threshold: int = Field(default=20, ge=1)
+    import_batch_size: int = Field(default=500, ge=1)
+    # An import is asynchronous: its rows wait for a pull to show them, then are re-sent one
+    # by one.
+    import_confirm_timeout_seconds: float = Field(default=3600.0, gt=0)
+    # A row that failed this many times becomes a dead letter (kept, with its reason).
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    # Before an update: Brevo's values from the mirror when the last pull is younger than
+    # this, else one GET of the deal.
+    conflict_max_age_seconds: float = Field(default=900.0, ge=0)
+    # A field changed on both sides: "brevo" keeps Brevo's value (ours goes to the conflict
+    # log), "ours" sends ours anyway (Brevo's goes to the log).
+    conflict_policy: Literal["brevo", "ours"] = "brevo"
+
+    # Loyalty (off unless both are set): the Brevo program and the balance points go to.
+    loyalty_program_id: str | None = None
+    loyalty_balance_id: str | None = None
+
+    # Meta Conversions API (off unless the pixel id and the token are both set).
+    meta_pixel_id: str | None = None
+    meta_access_token: SecretStr | None = None
+    meta_api_url: str = DEFAULT_META_API_URL
+    meta_test_event_code: str | None = None  # routes events to Meta's Test Events view
+
     # Logs
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -85,7 +116,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be between 1 and {MAX_PAGE_SIZE}, or auto")
         return number
 
-    @field_validator("base_url")
+    @field_validator("base_url", "meta_api_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -101,6 +132,33 @@ class Settings(BaseSettings):
             # psycopg 3 is the driver we ship; the bare scheme would ask for psycopg2.
             return "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
+
+    @field_validator(
+        "loyalty_program_id", "loyalty_balance_id", "meta_pixel_id", "meta_test_event_code"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @property
+    def loyalty_configured(self) -> bool:
+        return bool(self.loyalty_program_id and self.loyalty_balance_id)
+
+    def meta_credentials(self) -> tuple[str, str] | None:
+        """(pixel id, token) when the Conversions API is configured, None when it is off;
+        ConfigError when only one of the two is set."""
+        token = self.meta_access_token.get_secret_value().strip() if self.meta_access_token else ""
+        if not self.meta_pixel_id and not token:
+            return None
+        if not token:
+            raise ConfigError(
+                "BREVO_SYNC_META_ACCESS_TOKEN is not set, but BREVO_SYNC_META_PIXEL_ID is"
+            )
+        if not self.meta_pixel_id:
+            raise ConfigError(
+                "BREVO_SYNC_META_PIXEL_ID is not set, but BREVO_SYNC_META_ACCESS_TOKEN is"
+            )
+        return self.meta_pixel_id, token
 
     def require_api_key(self) -> str:
         """The API key, or a ConfigError naming the variable that is missing."""

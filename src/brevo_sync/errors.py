@@ -12,6 +12,7 @@
     │   ├── BrevoBadRequest         400/422: Brevo rejected what we sent
     │   ├── BrevoRateLimited        429 after our retries, or the budget would have to wait too long
     │   └── BrevoUnavailable        5xx or transport failure after our retries
+    ├── ConversionsError            Meta's Conversions API refused or failed a batch
     ├── StoreError                  the mirror database failed or is at an unexpected schema
     │   ├── MirrorMissing *         a reading command found no mirror there (a ConfigError too)
     │   └── SchemaOutdated *        the schema is older: `brevo-sync db upgrade` (a ConfigError too)
@@ -87,6 +88,16 @@ class BrevoRateLimited(BrevoError):
 
 class BrevoUnavailable(BrevoError):
     """5xx or a transport failure that our retries could not get past."""
+
+
+class ConversionsError(BrevoSyncError):
+    """Meta's Conversions API refused a batch (4xx: `retryable` false, sending it again will
+    not help) or could not be reached / failed (5xx, 429, transport: `retryable` true)."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
 
 
 class StoreError(BrevoSyncError):

@@ -31,6 +31,12 @@ def test_demo_runs_end_to_end_and_leaves_its_mirror(offline_cli: Cli) -> None:
     assert doc["incremental_pull"]["deals_written"] == 3
     assert doc["incremental_pull"]["requests_total"] <= 2
     assert doc["sellers_looked_up"] == {"people": 0, "requests": {}}  # known since the first run
-    assert doc["incremental_pull"]["stage_changes"] == 1 and doc["rule_decisions_pending"] >= 1
+    assert (
+        doc["incremental_pull"]["stage_changes"] == 1 and doc["incremental_pull"]["decisions"] >= 1
+    )
+    # The write path: an operator's move, a plan that spends nothing, a push that sends it all.
+    assert doc["advanced"]["change"] == "NEW_LEAD -> QUALIFICATION"
+    assert doc["push"]["dead"] == 0 and doc["push"]["sent"] >= 2
+    assert doc["push"]["requests_total"] == doc["plan"]["crm_requests"]
     # Alerts are raised once per crossing: the second sweep finds (almost) nothing new.
     assert sum(doc["rules_sweep"]["raised"].values()) < int(swept.group(1))

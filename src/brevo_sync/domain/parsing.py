@@ -194,3 +194,19 @@ def parse_attribute_catalogue(raw: Any) -> list[DealAttribute]:
             )
         )
     return catalogue
+
+
+def with_attributes(
+    deal: Deal, changes: Mapping[str, Any], names: TypedAttributeNames | None = None
+) -> Deal:
+    """The deal with some attributes set (typed fields follow): how a change we made, and
+    Brevo has not shown yet, is laid over what a pull read."""
+    if not changes:
+        return deal
+    raw = {
+        "id": deal.id,
+        "attributes": {**deal.attributes, **changes},
+        "linkedContactsIds": list(deal.contact_ids),
+        "linkedCompaniesIds": list(deal.company_ids),
+    }
+    return parse_deal(raw, names)

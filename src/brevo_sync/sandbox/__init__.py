@@ -19,6 +19,11 @@ fault injection, request statistics, and switches for Brevo's odd or unverified 
 
 `httpx.Client(transport=SandboxTransport(state))` serves the same app in-process.
 
+`POST /v3/crm/deals/import` is asynchronous like Brevo's (`imports.py`: applied
+`state.imports.delay_seconds` later, on the sandbox clock); `/_meta/{version}/{pixel}/events`
+stands in for Meta's Conversions API (`meta.py`); `/_sandbox/imports`, `/tasks`, `/notes`,
+`/loyalty/transactions` and `/meta/events` list what clients wrote (`routes_inspect.py`).
+
 Assumptions where the notes leave Brevo unverified (each is documented where made, and
 most can be switched): `limit` max 100, refused above with 400 (`max_page_limit`,
 `over_limit`); `since` filters inclusive; `deal_owner` stored and returned as a user id,

@@ -24,6 +24,7 @@ from brevo_sync.sandbox.http import error_body
 from brevo_sync.sandbox.ratelimit import bucket_for
 from brevo_sync.sandbox.replay import ResponseMemory
 from brevo_sync.sandbox.routes_admin import ADMIN_PREFIX
+from brevo_sync.sandbox.routes_meta import META_PREFIX
 from brevo_sync.sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,10 @@ class SandboxGate:
         state = self.state
         method: str = scope["method"]
         api_path = path[len(API_PREFIX) :] if path.startswith(API_PREFIX + "/") else path
-        state.stats.record(f"{method} {self._template(scope, api_path)}")
+        # The Meta stand-in is not Brevo: no api key, no Brevo stats (faults still apply).
+        brevo = not path.startswith(META_PREFIX)
+        if brevo:
+            state.stats.record(f"{method} {self._template(scope, api_path)}")
         decision = state.faults.decide(method, api_path, self.memory.has(method, api_path))
         failure = decision.failure
         repeat = failure if failure is not None and failure.kind == "repeat" else None
@@ -68,7 +72,7 @@ class SandboxGate:
         if failure is not None and failure.phase == "before":
             await self._fail(failure, api_path, send)
             return
-        if _header(scope, b"api-key") != state.api_key:
+        if brevo and _header(scope, b"api-key") != state.api_key:
             await self._send(send, 401, error_body("unauthorized", "Key not found", bare), [])
             return
         bucket = bucket_for(api_path)
@@ -90,9 +94,9 @@ class SandboxGate:
             await self._fail(failure, api_path, send)
             return
         if previous is not None:
-            await self._replay(previous, send, extra, count=True)
+            await self._replay(previous, send, extra, count=brevo)
             return
-        await self._replay(messages, send, extra, count=True)
+        await self._replay(messages, send, extra, count=brevo)
         if 200 <= _status(messages) < 300:
             self.memory.keep(method, api_path, messages)
 

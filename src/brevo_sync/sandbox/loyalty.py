@@ -128,6 +128,36 @@ class LoyaltyStore:
             raise not_found()
         return tx
 
+    def history(self, pid: str, params: Mapping[str, str]) -> dict[str, Any]:
+        """`GET .../transaction-history?contactId&balanceDefinitionId`: the contact's
+        transactions on that balance, `sort` by `createdAt` (default desc), `status` and
+        `transactionType` filters, `offset` (taken as an item index; Brevo's "page number"
+        wording is unverified) and `limit` (default 50)."""
+        definition = self._program(pid)
+        contact_id = _contact(params.get("contactId"))
+        wanted = params.get("balanceDefinitionId")
+        if not wanted:
+            raise missing("balanceDefinitionId is required")
+        if wanted != definition:
+            raise invalid(f"balanceDefinitionId {wanted} not found")
+        items = [
+            copy.deepcopy(tx)
+            for tx in self.transactions.values()
+            if tx["loyaltyProgramId"] == pid and tx["contactId"] == contact_id
+        ]
+        for name, key in (("status", "status"), ("transactionType", "transactionType")):
+            if params.get(name):
+                items = [tx for tx in items if tx[key] == params[name]]
+        if params.get("sort", "desc") == "desc":
+            items.reverse()  # stored in creation order
+        offset, limit = _number(params, "offset", 0), _number(params, "limit", 50)
+        return {
+            "balanceDefinitionId": definition,
+            "contactId": contact_id,
+            "loyaltyProgramId": pid,
+            "transactionHistory": items[offset : offset + limit],
+        }
+
     def list_tiers(self, pid: str) -> dict[str, Any]:
         self._program(pid)
         return {"items": self.tiers[pid]}
@@ -151,6 +181,15 @@ class LoyaltyStore:
             "createdAt": stamp,
             "updatedAt": stamp,
         }
+
+
+def _number(params: Mapping[str, str], name: str, default: int) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise invalid(f"{name} must be a non-negative integer")
+    return int(raw)
 
 
 def _contact(value: Any) -> int:

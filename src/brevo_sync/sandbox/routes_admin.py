@@ -1,4 +1,6 @@
 """`/_sandbox/*`: switches for tests and benchmarks. No api key, no rate limit, not counted.
+(The views of what clients wrote, imports, tasks, notes, loyalty transactions and Meta
+events, are in `routes_inspect.py`.)
 
     GET    /_sandbox/faults        -> {"rules": [rule, ...]}
     POST   /_sandbox/faults        rule | [rule, ...] | {"rules": [...]} -> 201 {"rules": [...]}

@@ -35,6 +35,10 @@ def loyalty_routes(state: SandboxState, prefix: str = "/v3") -> list[BaseRoute]:
             pid, tid = path_param(request, "pid"), path_param(request, "tid")
             return json_response(store.cancel(pid, tid, state.now_ms()))
 
+    async def history(request: Request) -> Response:
+        with state.lock:
+            return json_response(store.history(path_param(request, "pid"), request.query_params))
+
     async def tiers(request: Request) -> Response:
         with state.lock:
             return json_response(store.list_tiers(path_param(request, "pid")))
@@ -67,6 +71,7 @@ def loyalty_routes(state: SandboxState, prefix: str = "/v3") -> list[BaseRoute]:
         Route(
             f"{base}/balance/programs/{{pid}}/transactions/{{tid}}/cancel", cancel, methods=["POST"]
         ),
+        Route(f"{base}/balance/programs/{{pid}}/transaction-history", history, methods=["GET"]),
         Route(
             f"{base}/balance/programs/{{pid}}/subscriptions/{{cid}}/balances",
             balances,

@@ -25,9 +25,11 @@ from brevo_sync.sandbox.deals import DealStore
 from brevo_sync.sandbox.errors import invalid
 from brevo_sync.sandbox.faults import FaultInjector
 from brevo_sync.sandbox.ids import ObjectIdFactory
+from brevo_sync.sandbox.imports import ImportStore, apply_process
 from brevo_sync.sandbox.index import DealRecord
 from brevo_sync.sandbox.lookups import StateLookups
 from brevo_sync.sandbox.loyalty import LoyaltyStore
+from brevo_sync.sandbox.meta import MetaEventStore
 from brevo_sync.sandbox.quirks import DEFAULT_MAX_PAGE_LIMIT, ErrorStyle, OverLimit, Quirks
 from brevo_sync.sandbox.ratelimit import RateLimiter
 from brevo_sync.sandbox.render import DateRenderer
@@ -106,6 +108,8 @@ class SandboxState(StateLookups):
         self.notes = NoteStore(ObjectIdFactory(seed, "note"))
         self.loyalty = LoyaltyStore()
         self._attribute_ids = ObjectIdFactory(seed, "attribute")
+        self.imports = ImportStore()  # `imports.delay_seconds`: when an import lands
+        self.meta = MetaEventStore()  # the Meta Conversions API stand-in's record
 
     @classmethod
     def seeded(cls, seed: int = 42, deals: int = 500, **kwargs: Any) -> SandboxState:
@@ -122,6 +126,19 @@ class SandboxState(StateLookups):
 
     def now_ms(self) -> int:
         return to_ms(self.clock())
+
+    def _settle(self) -> None:
+        """Apply the bulk imports that are due (see `imports.py`). Called under the lock by
+        every deal read and write, so an import lands before anything can see past it."""
+        if self.imports.queued:  # the hot path pays one integer test
+            self.imports.settle(
+                self.now_ms(), lambda p: apply_process(p, self.deals, self._owner_written)
+            )
+
+    def settle_imports(self) -> None:
+        """Apply the bulk imports that are due now (what the next deal request would do)."""
+        with self.lock:
+            self._settle()
 
     # ---- quirks and users ------------------------------------------------------------------
 
@@ -161,6 +178,7 @@ class SandboxState(StateLookups):
         """Create like `POST /crm/deals`; returns the new id. SandboxError when refused."""
         _check_mapping(attributes, "attributes")
         with self.lock:
+            self._settle()
             created_ms = None if created_at is None else to_ms(created_at)
             rec = self.deals.create(
                 name,
@@ -184,6 +202,7 @@ class SandboxState(StateLookups):
         """Modify like `PATCH /crm/deals/{id}` (linked lists, when given, replace)."""
         _check_mapping(attributes, "attributes")
         with self.lock:
+            self._settle()
             self.deals.update(
                 deal_id,
                 name,
@@ -196,36 +215,43 @@ class SandboxState(StateLookups):
     def link_unlink_deal(self, deal_id: str, links: Mapping[str, Any]) -> None:
         _check_mapping(links, "body")
         with self.lock:
+            self._settle()
             self.deals.link_unlink(deal_id, links, self.now_ms())
 
     def delete_deal(self, deal_id: str) -> None:
         with self.lock:
+            self._settle()
             self.deals.delete(deal_id)
 
     def get_deal(self, deal_id: str) -> dict[str, Any]:
         """The stored deal (an independent copy; dates as stored, whatever `date_offset`)."""
         with self.lock:
+            self._settle()
             return deal_copy(self.deals.get(deal_id))
 
     def deal_json(self, deal_id: str) -> bytes:
         """The body of `GET /crm/deals/{id}`, as the API renders it (quirks applied)."""
         with self.lock:
+            self._settle()
             rec = self.deals.get(deal_id).to_json()
             renderer = self._renderer()
             return dumps(rec if renderer is None else renderer.deal(rec))
 
     def deal_count(self) -> int:
         with self.lock:
+            self._settle()
             return len(self.deals)
 
     def deals_snapshot(self) -> list[dict[str, Any]]:
         """Every deal's JSON, oldest created first (independent copies)."""
         with self.lock:
+            self._settle()
             return [deal_copy(self.deals.records[k[2]]) for k in self.deals.index.created]
 
     def list_deals(self, query: DealQuery | None = None) -> list[dict[str, Any]]:
         """One page as `GET /crm/deals` would return it (copies, quirks applied)."""
         with self.lock:
+            self._settle()
             deals = [deal_copy(r) for r in self._query(query or DealQuery())]
             renderer = self._renderer()
             return deals if renderer is None else [renderer.deal(d) for d in deals]
@@ -235,6 +261,7 @@ class SandboxState(StateLookups):
         quirks = self.quirks
         query = parse_deal_query(params, quirks.max_page_limit, quirks.over_limit)
         with self.lock:
+            self._settle()
             renderer = self._renderer()
             if renderer is None:  # the hot path: the stored containers, serialised as they are
                 return dumps({"items": [r.to_json() for r in self._query(query)]})

@@ -13,9 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from brevo_sync.domain.outbox import Features
 from brevo_sync.domain.parsing import TypedAttributeNames
 from brevo_sync.domain.rules.config import RulesConfig
-from brevo_sync.service.ports import BrevoGateway, MirrorLock, SchemaAdmin, UnitOfWorkFactory
+from brevo_sync.service.ports import (
+    BrevoGateway,
+    ConversionSink,
+    MirrorLock,
+    SchemaAdmin,
+    UnitOfWorkFactory,
+)
 from brevo_sync.service.stop import StopToken
 
 # The page size `auto` asks for first; whatever the account accepts or gives is learned.
@@ -35,6 +42,26 @@ class PullOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class PushOptions:
+    """How the outbox is sent (settings `BREVO_SYNC_IMPORT_*`, `_OUTBOX_*`, `_CONFLICT_*`)."""
+
+    import_threshold: int = 20  # more deals than this in one push: bulk import
+    import_batch_size: int = 500
+    confirm_timeout: timedelta = timedelta(hours=1)
+    max_attempts: int = 8
+    conflict_max_age: timedelta = timedelta(minutes=15)
+    conflict_policy: str = "brevo"  # or "ours"
+    loyalty_program_id: str | None = None
+    loyalty_balance_id: str | None = None
+    requests_per_hour: int = 100  # the local ceiling, for plans when Brevo said nothing
+    features: Features = field(default_factory=Features)
+
+
+def _no_conversions() -> ConversionSink | None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceContext:
     uow: UnitOfWorkFactory
     gateway: Callable[[], BrevoGateway]
@@ -48,3 +75,7 @@ class ServiceContext:
     rules_file: Path | None = None
     pid: int | None = None
     brevo_configured: bool = False  # an API key is set: a use case may look things up
+    # The most of the budget window one reconcile run may spend (0 to 1).
+    reconcile_budget_share: float = 0.5
+    push: PushOptions = field(default_factory=PushOptions)
+    conversions: Callable[[], ConversionSink | None] = _no_conversions

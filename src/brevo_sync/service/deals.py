@@ -7,14 +7,22 @@ What it refuses rather than answer wrongly (UsageError, exit 2):
 - amounts compared or sorted across currencies: nothing converts between them, so
   `--min-amount 25000` over EUR and USD deals would compare numbers that mean different
   things. A deal without a currency counts as the rules' `default_currency`.
+
+`--closing this-month|this-quarter|next-quarter` is seed 000's "closing this quarter": open
+deals (not in a Won or Lost stage of the rules, in a stage the mirror's catalogue knows)
+whose close date falls in that whole calendar period.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from brevo_sync.domain.deal import Pipeline
+from brevo_sync.domain.periods import CLOSING_CHOICES, Period
 from brevo_sync.domain.reports import SORTABLE, DealQuery, DealRow
+from brevo_sync.domain.rules.stages import Rulebook
 from brevo_sync.errors import ConfigError, UsageError
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.owners import OwnerMatch, resolve_owner
@@ -37,6 +45,7 @@ class DealFilter:
     include_deleted: bool = False
     sort: str = "-updated"  # a SORTABLE field, "-" in front for descending
     limit: int | None = 50
+    closing: str | None = None  # this-month, this-quarter or next-quarter: open deals only
 
     @property
     def amount_options(self) -> list[str]:
@@ -82,6 +91,8 @@ def list_deals(ctx: ServiceContext, f: DealFilter) -> DealListing:
     with ctx.uow() as uow:
         pipelines = uow.catalog.pipelines()
     placement = resolve_placement(pipelines, f.pipeline, f.stage)
+    if f.closing is not None:
+        f, placement = closing_filter(ctx, f, placement, pipelines)
     # Named owners are resolved last: every offline mistake is reported before a request.
     owner = resolve_owner(ctx, f.owner) if f.owner else OwnerMatch(frozenset())
     query = _query(f, placement, owner)
@@ -102,6 +113,33 @@ def list_deals(ctx: ServiceContext, f: DealFilter) -> DealListing:
         more=more,
         empty_mirror=not pipelines,
         default_currency=_default_if_needed(ctx, rows),
+    )
+
+
+def closing_filter(
+    ctx: ServiceContext, f: DealFilter, placement: Placement, pipelines: Sequence[Pipeline]
+) -> tuple[DealFilter, Placement]:
+    """`--closing`: the period's close dates, and only stages that are not Won or Lost."""
+    if f.close_from is not None or f.close_to is not None:
+        raise UsageError("--closing and --close-from/--close-to both set the close dates: use one")
+    try:
+        period = Period.closing(str(f.closing), ctx.clock().date())
+    except ValueError:
+        raise UsageError(
+            f"--closing '{f.closing}': use one of {', '.join(CLOSING_CHOICES)}"
+        ) from None
+    book = Rulebook.build(ctx.rules(), pipelines)
+    closed = {key for key, m in book.stages.by_ids.items() if m.stage.closed}
+    open_keys = frozenset(
+        (p.id, s.id) for p in pipelines for s in p.stages if (p.id, s.id) not in closed
+    )
+    if placement.pipeline_ids is not None:
+        open_keys = frozenset(k for k in open_keys if k[0] in placement.pipeline_ids)
+    if placement.stage_keys is not None:
+        open_keys &= placement.stage_keys
+    return (
+        replace(f, close_from=period.start, close_to=period.end),
+        replace(placement, stage_keys=open_keys),
     )
 
 

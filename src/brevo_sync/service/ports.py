@@ -8,16 +8,35 @@ or in memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
+from brevo_sync.domain.analytics_facts import (
+    AnalyticsScope,
+    DealGroup,
+    LossGroup,
+    MonthStartGroup,
+    StageStays,
+    WonGroup,
+)
 from brevo_sync.domain.budget import BudgetSnapshot, RequestCounter
 from brevo_sync.domain.deal import Deal, DealAttribute, Pipeline
+from brevo_sync.domain.forecast import ForecastGroup, ForecastScope
 from brevo_sync.domain.moves import MirroredDeal, StageMove
+from brevo_sync.domain.order_intake import OrderRecord
+from brevo_sync.domain.outbox import (
+    Conflict,
+    Effect,
+    LedgerEntry,
+    OutboxFilter,
+    OutboxRow,
+    State,
+)
+from brevo_sync.domain.reconcile import ReconcileState
 from brevo_sync.domain.reports import (
     AlertQuery,
     AlertView,
@@ -72,7 +91,112 @@ class BrevoGateway(Protocol):
 
     def list_deal_attributes(self) -> list[RawRecord]: ...
 
+    # -- writes (the push path). A call that creates something is never repeated by the
+    # gateway after an unclear outcome (5xx, timeout, dropped connection): it raises
+    # BrevoOutcomeUnknown, and the push looks for what the attempt may have made.
+
+    def list_deals_created_since(self, since: datetime, *, offset: int, limit: int) -> DealPage:
+        """Deals created at or after `since`, oldest first (`createdSince`, sort asc)."""
+        ...
+
+    def create_deal(
+        self,
+        *,
+        name: str,
+        attributes: Mapping[str, Any] | None = None,
+        linked_contacts_ids: Sequence[int] | None = None,
+        linked_companies_ids: Sequence[str] | None = None,
+    ) -> str: ...
+
+    def update_deal(
+        self,
+        deal_id: str,
+        *,
+        attributes: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        linked_contacts_ids: Sequence[int] | None = None,
+        linked_companies_ids: Sequence[str] | None = None,
+    ) -> None: ...
+
+    def import_deals(self, rows: Sequence[Mapping[str, Any]], *, update_existing: bool) -> int:
+        """One bulk import (CSV; a `deal_id` column updates that deal); its process id."""
+        ...
+
+    def create_deal_attribute(
+        self,
+        *,
+        label: str,
+        attribute_type: str,
+        object_type: str = "deals",
+        options: Sequence[str] | None = None,
+    ) -> None: ...
+
+    def list_task_types(self) -> list[RawRecord]: ...
+
+    def create_task(
+        self,
+        *,
+        name: str,
+        task_type_id: str,
+        date: datetime,
+        assign_to: str | None,
+        deal_ids: Sequence[str],
+        contact_ids: Sequence[int] = (),
+        company_ids: Sequence[str] = (),
+        notes: str | None = None,
+        duration_ms: int | None = None,
+    ) -> str: ...
+
+    def deal_tasks(self, deal_id: str) -> list[RawRecord]:
+        """The deal's tasks (to find one an unclear attempt may have created)."""
+        ...
+
+    def create_note(
+        self,
+        *,
+        text: str,
+        deal_ids: Sequence[str],
+        contact_ids: Sequence[int] = (),
+        company_ids: Sequence[str] = (),
+    ) -> str: ...
+
+    def deal_notes(self, deal_id: str) -> list[RawRecord]:
+        """The deal's notes (to find one an unclear attempt may have created)."""
+        ...
+
+    def update_company(self, company_id: str, attributes: Mapping[str, Any]) -> None: ...
+
+    def loyalty_subscribe(self, program_id: str, contact_id: int) -> None:
+        """Enrol a contact (already enrolled counts as done)."""
+        ...
+
+    def loyalty_begin(
+        self,
+        program_id: str,
+        *,
+        balance_id: str,
+        contact_id: int,
+        amount: float,
+        meta: Mapping[str, Any],
+    ) -> str:
+        """A pending credit transaction (credits nothing until completed); its id."""
+        ...
+
+    def loyalty_complete(self, program_id: str, transaction_id: str) -> None:
+        """Complete a transaction (already completed counts as done)."""
+        ...
+
+    def loyalty_tiers(self, program_id: str) -> list[RawRecord]: ...
+
+    def loyalty_assign_tier(self, program_id: str, contact_id: int, tier_id: str) -> None: ...
+
     def close(self) -> None: ...
+
+
+class ConversionSink(Protocol):
+    """Meta's Conversions API (or its sandbox stand-in)."""
+
+    def send(self, events: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]: ...
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,6 +228,18 @@ class DealRepository(Protocol):
 
 class CatalogRepository(Protocol):
     def pipelines(self) -> list[Pipeline]: ...
+
+    def attribute_names(self) -> set[str]:
+        """Internal names of the account's deal attributes, as last read (or created)."""
+        ...
+
+    def attributes(self) -> list[DealAttribute]:
+        """The account's deal attribute catalogue as last read (with select options)."""
+        ...
+
+    def add_attribute(self, attribute: DealAttribute, now: datetime) -> None:
+        """One attribute we created in Brevo (the catalogue knows it without a re-read)."""
+        ...
 
     def replace(
         self,
@@ -179,6 +315,126 @@ class PeopleRepository(Protocol):
     def put(self, person: Person) -> None: ...
 
 
+class OutboxRepository(Protocol):
+    """The outbox (domain/outbox.py), with the loyalty ledger, conflicts and task types."""
+
+    def add(self, effects: Sequence[Effect], *, origin: str, now: datetime) -> int:
+        """Queue effects not queued before (by key; a loyalty award also by its (deal,
+        milestone) in the ledger); returns how many rows are new."""
+        ...
+
+    def get(self, row_id: int) -> OutboxRow | None: ...
+
+    def by_key(self, key: str) -> OutboxRow | None: ...
+
+    def find(self, query: OutboxFilter) -> list[OutboxRow]: ...
+
+    def due(self, now: datetime, limit: int | None = None) -> list[OutboxRow]:
+        """Pending rows whose time has come, oldest first."""
+        ...
+
+    def in_state(self, state: State, limit: int | None = None) -> list[OutboxRow]: ...
+
+    def open_updates(self, deal_ids: Sequence[str]) -> dict[str, list[OutboxRow]]:
+        """Updates of these deals not yet confirmed as done, oldest first, by deal."""
+        ...
+
+    def update(self, row_id: int, changes: Mapping[str, Any]) -> None:
+        """Change a row's delivery fields (state, attempts, times, error, result, payload)."""
+        ...
+
+    def resolve_ref(self, key: str, deal_id: str) -> int:
+        """The deal created by row `key` has Brevo id `deal_id`: rows waiting on it get it."""
+        ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    def add_conflicts(self, found: Sequence[Conflict]) -> None: ...
+
+    def conflicts(self, deal_id: str | None = None, limit: int | None = 50) -> list[Conflict]: ...
+
+    def ledger(self, outbox_key: str) -> LedgerEntry | None: ...
+
+    def ledger_update(self, outbox_key: str, changes: Mapping[str, Any]) -> None: ...
+
+    def points_awarded(self) -> int: ...
+
+    def task_types(self) -> dict[str, str]:
+        """Brevo's task types known to the mirror: lower-case title -> id."""
+        ...
+
+    def save_task_types(self, types: Mapping[str, str], now: datetime) -> None: ...
+
+
+class OrderRepository(Protocol):
+    """Orders and subscriptions received (`domain/order_intake.py`): each (shop, id) once."""
+
+    def insert_if_new(self, record: OrderRecord) -> bool:
+        """Record it unless its (shop, id) is there; True when it is new. Two transactions
+        inserting the same order at once: one records it, the other gets False (after the
+        first commits), so the deal it makes is queued once."""
+        ...
+
+    def get(self, shop: str, order_id: str) -> OrderRecord | None: ...
+
+    def extend_subscription(self, record: OrderRecord) -> bool:
+        """A subscription received again with a later expiry (it was renewed): take the new
+        expiry, renewal date, payload and decision, only if the stored expiry is earlier.
+        True when it changed."""
+        ...
+
+    def due_renewals(self, now: datetime, limit: int | None = None) -> list[OrderRecord]:
+        """Subscriptions still waiting for their renewal deal, due at or before `now`,
+        soonest first."""
+        ...
+
+    def upcoming_renewals(self, limit: int | None = 10) -> list[OrderRecord]:
+        """Subscriptions waiting for their renewal deal, soonest first (due or not)."""
+        ...
+
+    def mark_renewed(self, shop: str, order_id: str, *, deal_key: str, reason: str) -> bool:
+        """A waiting subscription's renewal deal is queued; False when it was not waiting
+        (another run queued it first: queue nothing)."""
+        ...
+
+    def customer_deals(self, keys: Sequence[str]) -> list[Deal]:
+        """Live mirrored deals with an owner whose customer (`rules.protection.customer_keys`:
+        `email:<address>`, `contact:<id>`, `company:<id>`) is one of `keys`."""
+        ...
+
+
+class ReconcileRepository(Protocol):
+    """Where the reconcile walk stands (`domain/reconcile.py`) and the ids it has seen."""
+
+    def get(self) -> ReconcileState: ...
+
+    def save(self, state: ReconcileState) -> None: ...
+
+    def mark_seen(self, ids: Sequence[str], *, gone: bool = False) -> None:
+        """Ids the current walk accounted for: seen in Brevo, or (`gone`) confirmed deleted
+        there but not tombstoned (a run without --repair). Repeats are ignored."""
+        ...
+
+    def clear_seen(self) -> None:
+        """Forget the walk's ids (the walk is complete, or a new one begins)."""
+        ...
+
+    def suspects(self, created_before: datetime, limit: int | None = None) -> list[str]:
+        """Live mirrored deals created before `created_before` (or at an unknown time) that
+        the current walk has not accounted for, by id."""
+        ...
+
+    def count_suspects(self, created_before: datetime) -> int: ...
+
+    def live_deals(self) -> int:
+        """How many deals the mirror holds that are not tombstones."""
+        ...
+
+    def tombstone(self, ids: Sequence[str], now: datetime) -> int:
+        """Mark these deals deleted in Brevo (never removed); returns how many were live."""
+        ...
+
+
 class MirrorQueries(Protocol):
     """The read side: reports answered in the mirror's own query language."""
 
@@ -198,6 +454,69 @@ class MirrorQueries(Protocol):
         self, rule: StaleRule, closed_stage_ids: frozenset[str], now: datetime
     ) -> list[DealRow]:
         """Open deals over `rule`'s amount (in its currency) without an update for its days."""
+        ...
+
+
+class CommissionSource(Protocol):
+    """What a commission statement reads (`service/commission.py`): won deals and their moves."""
+
+    def won_between(
+        self, won_stages: frozenset[tuple[str, str]], start: datetime, end: datetime
+    ) -> list[Deal]:
+        """Live deals in one of `won_stages` ((pipeline id, stage id)) that were won in
+        [start, end): at their `stage_updated_at`, else the latest history move into their
+        stage, else their creation. Ordered by that time, then id."""
+        ...
+
+    def histories(self, deal_ids: Sequence[str]) -> dict[str, list[StageMove]]:
+        """Each deal's stage history, oldest first (a deal without one maps to [])."""
+        ...
+
+
+class AnalyticsQueries(Protocol):
+    """Forecast and analytics summed by the mirror (`domain.forecast`, `domain.analytics`):
+    groups of deals come back, never the deals. Tombstones never count."""
+
+    def forecast_groups(self, scope: ForecastScope) -> list[ForecastGroup]:
+        """Deals outside `scope.lost_stages` with a close date in the period or none."""
+        ...
+
+    def deal_groups(self, scope: AnalyticsScope) -> list[DealGroup]: ...
+
+    def stage_stays(self, scope: AnalyticsScope) -> list[StageStays]: ...
+
+    def losses(self, scope: AnalyticsScope, reason_attribute: str) -> list[LossGroup]: ...
+
+    def loyalty_points(self, scope: AnalyticsScope) -> int:
+        """Points the rules awarded for the deals in scope (their loyalty decisions)."""
+        ...
+
+    def month_start_groups(
+        self, scope: AnalyticsScope, months: Sequence[date]
+    ) -> list[MonthStartGroup]:
+        """Deals of the pipelines in scope with a close date in one of `months` (first
+        days), by their stage when that month began (deals without a stage then: none)."""
+        ...
+
+    def won_groups(self, scope: AnalyticsScope, months: Sequence[date]) -> list[WonGroup]:
+        """Deals of the pipelines in scope that entered a Won stage in one of `months`."""
+        ...
+
+
+class ReportQueries(Protocol):
+    """The HTML report's own question to the mirror (`service/report.py`)."""
+
+    def closed_by_month(
+        self,
+        won_stages: frozenset[tuple[str, str]],
+        lost_stages: frozenset[tuple[str, str]],
+        pipeline_ids: frozenset[str] | None,
+        start: datetime,
+        end: datetime,
+    ) -> list[tuple[str, int, int]]:
+        """(YYYY-MM, won, lost) for each UTC month of [start, end) in which live deals (of
+        `pipeline_ids`; None: all) entered a Won or Lost stage, by `stage_entry` (Brevo's
+        stage_updated_at, else creation) as analytics counts them; months without any left out."""
         ...
 
 
@@ -230,6 +549,24 @@ class UnitOfWork(Protocol):
 
     @property
     def queries(self) -> MirrorQueries: ...
+
+    @property
+    def reconcile(self) -> ReconcileRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def commission(self) -> CommissionSource: ...
+
+    @property
+    def analytics(self) -> AnalyticsQueries: ...
+
+    @property
+    def report(self) -> ReportQueries: ...
 
     def __enter__(self) -> Self: ...
 

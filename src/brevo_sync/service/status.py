@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from brevo_sync.domain.reports import MirrorStatus
 from brevo_sync.service.context import ServiceContext
@@ -13,11 +13,21 @@ class StatusReport:
     database: str
     mirror: MirrorStatus
     requests_per_hour: int  # the local ceiling that applies when Brevo sends no headers
+    outbox: dict[str, int] = field(default_factory=dict)  # rows by state
+    loyalty: bool = False  # loyalty program configured: awards are sent
+    conversions: bool = False  # Meta Conversions API configured
 
 
 def mirror_status(ctx: ServiceContext, requests_per_hour: int) -> StatusReport:
     with ctx.uow() as uow:
-        return StatusReport(ctx.database, uow.queries.status(ctx.clock()), requests_per_hour)
+        return StatusReport(
+            ctx.database,
+            uow.queries.status(ctx.clock()),
+            requests_per_hour,
+            outbox=uow.outbox.counts(),
+            loyalty=ctx.push.features.loyalty,
+            conversions=ctx.push.features.conversions,
+        )
 
 
 def upgrade_schema(ctx: ServiceContext) -> tuple[str | None, str]:

@@ -53,9 +53,9 @@ class TestOrders:
             "order_id": "1002",
             "product_categories": "shoes, bags",
             "loyalty_points_bonus": 500,  # floor(10%)
-            "brevo_sync_ref": "order:1002",
+            "brevo_sync_ref": "order:default:1002",
         }
-        assert created.key == "order:1002"
+        assert created.key == "order:default:1002"
 
     def test_any_b2b_order_becomes_qualified_in_enterprise_sales(self, book: Rulebook) -> None:
         order = Order("1003", "Beta GmbH", eur("120.55"), is_b2b=True, company_id="c9")
@@ -74,6 +74,24 @@ class TestOrders:
         assert usd.deal is None and "no order threshold for USD" in usd.reason
         b2b = order_to_deal(book, Order("1005", "Acme", Money(Decimal(1), "USD"), is_b2b=True), NOW)
         assert b2b.deal is not None and b2b.deal.amount == Money(Decimal(1), "USD")
+
+    def test_the_key_names_the_shop_so_two_shops_orders_are_two_deals(self, book: Rulebook) -> None:
+        keys = {
+            shop: order_to_deal(book, Order("1001", "A", eur("9000"), shop=shop), NOW).deal
+            for shop in ("eu", "us")
+        }
+        assert {k: d.key for k, d in keys.items() if d} == {
+            "eu": "order:eu:1001",
+            "us": "order:us:1001",
+        }
+        long = order_to_deal(book, Order("9" * 60, "A", eur("9000"), shop="s" * 40), NOW).deal
+        assert long is not None and len(long.key) == 64 and long.key.startswith("order:#")
+        assert long.attributes["brevo_sync_ref"] == long.key
+
+    def test_the_customer_email_goes_on_the_deal(self, book: Rulebook) -> None:
+        order = Order("1006", "Acme", eur("5000"), email="buyer@acme.test")
+        created = order_to_deal(book, order, NOW).deal
+        assert created is not None and created.attributes["email"] == "buyer@acme.test"
 
 
 class TestRenewals:
@@ -96,7 +114,7 @@ class TestRenewals:
         assert (created.attributes["probability"], created.attributes["probability_stage"]) == (
             70, "Qualified",
         )  # fmt: skip
-        assert created.key == "renewal:s1:2026-06-30"
+        assert created.key == "renewal:default:s1:2026-06-30"
 
 
 class TestLoyalty:

@@ -14,7 +14,7 @@ from brevo_sync.adapters.memory import MemoryLock, MemoryMirror, MemorySchemaAdm
 from brevo_sync.adapters.rules_file import load_default_rules
 from brevo_sync.domain.reports import DealQuery
 from brevo_sync.domain.rules.config import RulesConfig
-from brevo_sync.service.context import PullOptions, ServiceContext
+from brevo_sync.service.context import PullOptions, PushOptions, ServiceContext
 from brevo_sync.service.pull import PullReport, pull_deals
 from brevo_sync.service.stop import StopToken
 from tests.fakes import FakeBrevo
@@ -33,6 +33,7 @@ def memory_context(
     page: int | None = PAGE,
     rules: RulesConfig = RULES,
     lock_wait: float = 0.2,
+    push: PushOptions | None = None,
 ) -> ServiceContext:
     return ServiceContext(
         uow=lambda: MemoryUnitOfWork(mirror),
@@ -45,6 +46,7 @@ def memory_context(
         stop=StopToken(),
         pull=PullOptions(page_size=page, overlap=timedelta(seconds=OVERLAP_SECONDS)),
         brevo_configured=True,
+        push=push or PushOptions(),
     )
 
 

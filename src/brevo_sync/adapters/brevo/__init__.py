@@ -16,8 +16,9 @@ import httpx
 from brevo_sync.adapters.brevo.budget import RequestBudget, bucket_for
 from brevo_sync.adapters.brevo.client import build_http_client, build_sdk_client
 from brevo_sync.adapters.brevo.errors import BrevoOutcomeUnknown
-from brevo_sync.adapters.brevo.gateway import SdkBrevoGateway, format_since
+from brevo_sync.adapters.brevo.gateway import SdkBrevoGateway
 from brevo_sync.adapters.brevo.retry import RetryPolicy
+from brevo_sync.adapters.brevo.times import format_since
 from brevo_sync.errors import ConfigError
 from brevo_sync.service.ports import WaitListener
 

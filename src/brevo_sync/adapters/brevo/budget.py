@@ -38,8 +38,10 @@ from brevo_sync.service.ports import WaitListener
 CRM = "crm"
 LOYALTY = "loyalty"
 
-_LABELS = {CRM: "CRM"}
+_LABELS = {CRM: "CRM", LOYALTY: "loyalty"}
 _HOUR = 3600.0
+# Brevo's documented hourly limit of the loyalty bucket; `local_limit` is the CRM one's.
+LOYALTY_REQUESTS_PER_HOUR = 600
 
 
 def bucket_for(path: str) -> str:
@@ -98,6 +100,7 @@ class RequestBudget:
         reserve: int = 0,
         max_wait_seconds: float = 3900.0,
         local_limit: int = 100,
+        bucket_limits: Mapping[str, int] | None = None,
         local_window_seconds: float = _HOUR,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -115,6 +118,12 @@ class RequestBudget:
         self.reserve = reserve
         self.max_wait_seconds = max_wait_seconds
         self.local_limit = local_limit
+        # Buckets with a ceiling of their own (the loyalty one); any other uses local_limit.
+        self.bucket_limits = dict(
+            {LOYALTY: LOYALTY_REQUESTS_PER_HOUR} if bucket_limits is None else bucket_limits
+        )
+        if any(limit < 1 for limit in self.bucket_limits.values()):
+            raise ValueError("bucket limits must be >= 1")
         self.local_window_seconds = local_window_seconds
         self._clock = clock
         self._sleep = sleep
@@ -126,6 +135,10 @@ class RequestBudget:
     def utcnow(self) -> datetime:
         """The budget's idea of the current UTC time (injectable, like its clock)."""
         return self._now()
+
+    def limit_of(self, bucket: str) -> int:
+        """The local ceiling of `bucket` (requests per `local_window_seconds`)."""
+        return self.bucket_limits.get(bucket, self.local_limit)
 
     def _window(self, bucket: str) -> _Window:
         window = self._windows.get(bucket)
@@ -204,7 +217,7 @@ class RequestBudget:
     def _pending(self, bucket: str, window: _Window) -> _Pending:
         if window.source == "brevo":
             return self._pending_on_headers(bucket, window)
-        allowed = max(1, self.local_limit - self.reserve)  # a huge reserve still lets one by
+        allowed = max(1, self.limit_of(bucket) - self.reserve)  # a huge reserve lets one by
         seconds = window.spent.wait_for(self._clock(), allowed)
         if seconds <= 0:
             return _NO_WAIT
@@ -234,7 +247,8 @@ class RequestBudget:
     def _local_reason(self, bucket: str) -> str:
         seconds = self.local_window_seconds
         per = "an hour" if seconds == _HOUR else f"per {seconds:g} s"
-        reason = f"the local ceiling of {self.local_limit} {self._label(bucket)} requests {per}"
+        limit, label = self.limit_of(bucket), self._label(bucket)
+        reason = f"the local ceiling of {limit} {label} requests {per}"
         return reason + (f" is reached (reserve {self.reserve})" if self.reserve else " is reached")
 
     @staticmethod
@@ -289,9 +303,10 @@ class RequestBudget:
                 return BudgetSnapshot(limit=None, remaining=None, reset_at=None, source="unknown")
             now = self._clock()
             exit_in = window.spent.next_exit(now)
+            limit = self.limit_of(bucket)
             return BudgetSnapshot(
-                limit=self.local_limit,
-                remaining=max(0, self.local_limit - window.spent.count(now)),
+                limit=limit,
+                remaining=max(0, limit - window.spent.count(now)),
                 reset_at=self._utc_in(exit_in) if exit_in is not None else None,
                 source="local",
             )

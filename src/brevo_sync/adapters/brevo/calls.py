@@ -62,13 +62,18 @@ class BrevoCaller:
         send: Callable[[], httpx.Response],
         *,
         path: str | None = None,
+        idempotent: bool = False,
     ) -> httpx.Response:
         """`send` (an SDK `with_raw_response` call's `.response`, or a raw GET) with budget,
         retries and error mapping.
 
         `template` is the path as counted and labelled (`/crm/deals/{id}`), `path` the concrete
-        one for messages. Raises only `brevo_sync.errors.BrevoError`s."""
+        one for messages. `idempotent=True` marks a POST that is safe to repeat (enrolling a
+        contact, assigning a tier: a second one changes nothing): it is retried like a PATCH,
+        and never ends in BrevoOutcomeUnknown. Raises only `brevo_sync.errors.BrevoError`s."""
         endpoint = f"{method} {template}"
+        # What the retry and outcome rules see: an idempotent POST behaves like a PATCH.
+        semantics = "PATCH" if idempotent and method == "POST" else method
         target = f"{method} {path or template}"
         bucket = bucket_for(template)
         attempts = 0
@@ -101,13 +106,13 @@ class BrevoCaller:
         try:
             return self._retry.run(
                 attempt,
-                should_retry=lambda exc: is_retryable(exc, method),
+                should_retry=lambda exc: is_retryable(exc, semantics),
                 skip_backoff=budget_waits,
             )
         except SDK_FAILURES as exc:
             raise to_brevo_error(
                 exc,
-                method=method,
+                method=semantics,
                 endpoint=endpoint,
                 target=target,
                 attempts=attempts,

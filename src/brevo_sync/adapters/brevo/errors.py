@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from brevo.core.api_error import ApiError
 from brevo.core.parse_error import ParsingError
+from pydantic import BaseModel
 
 from brevo_sync.adapters.brevo.headers import parse_rate_limit
 from brevo_sync.errors import (
@@ -108,8 +109,11 @@ def _text(value: Any) -> str | None:
 
 
 def _code_and_message(body: Any) -> tuple[str | None, str | None]:
-    """Brevo's `{"code", "message"}`, the newer `{"message"}` alone, `{"error": ...}` from
-    gateways in front of it, any other JSON, or plain text."""
+    """Brevo's `{"code", "message"}`, the newer `{"message"}` alone, `{"error": ...}` (the
+    loyalty API, gateways in front of Brevo), any other JSON, or plain text. Some SDK errors
+    (loyalty's 4xx) carry the body as a pydantic model: read as the JSON it came from."""
+    if isinstance(body, BaseModel):
+        body = body.model_dump(by_alias=True, exclude_none=True)
     if isinstance(body, dict):
         code = _text(body.get("code"))
         for key in ("message", "error", "detail"):

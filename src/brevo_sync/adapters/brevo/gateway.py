@@ -10,19 +10,24 @@ SDK's models do not know survive untouched. The hot `GET /crm/deals` skips the S
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 import brevo
 import httpx
 
+from brevo_sync.adapters.brevo.bodies import json_dict, json_list
 from brevo_sync.adapters.brevo.budget import CRM, RequestBudget, ages_of
 from brevo_sync.adapters.brevo.calls import BrevoCaller
+from brevo_sync.adapters.brevo.crm_writes import CrmWrites
+from brevo_sync.adapters.brevo.deal_import import DealImports
 from brevo_sync.adapters.brevo.errors import BrevoOutcomeUnknown
 from brevo_sync.adapters.brevo.headers import parse_http_date
+from brevo_sync.adapters.brevo.loyalty import LoyaltyCalls
 from brevo_sync.adapters.brevo.raw import QueryValue, get_raw
 from brevo_sync.adapters.brevo.retry import RetryPolicy
+from brevo_sync.adapters.brevo.times import format_since
 from brevo_sync.domain.budget import BudgetSnapshot, RequestCounter
 from brevo_sync.domain.sync import DealPage, RawRecord
 from brevo_sync.errors import BrevoError
@@ -32,24 +37,15 @@ from brevo_sync.errors import BrevoError
 _OMIT: Any = ...
 
 
-def format_since(moment: datetime) -> str:
-    """`modifiedSince` as Brevo wants it: UTC `YYYY-MM-DDTHH:mm:ss.SSSZ`.
-
-    A naive datetime is taken as UTC (SQLite hands stored UTC times back naive). Sub-millisecond
-    digits are dropped, which moves the bound earlier and can only add overlap, never skip."""
-    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
-        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
-    )
-
-
-class SdkBrevoGateway:
-    """Implements `brevo_sync.service.ports.BrevoGateway` (plus the deal writes).
+class SdkBrevoGateway(CrmWrites, LoyaltyCalls, DealImports):
+    """Implements `brevo_sync.service.ports.BrevoGateway` (plus the writes: deals here; tasks,
+    notes, companies and attributes in `crm_writes.py`; loyalty in `loyalty.py`; the bulk
+    import in `deal_import.py`).
 
     Each call: wait for the budget if needed, send, count what got an answer, read the
     rate-limit headers (errors too), retry what is safe to retry, and map the final failure to
-    `brevo_sync.errors`."""
+    `brevo_sync.errors`. A create (POST) that may have reached Brevo is never repeated: it
+    raises `BrevoOutcomeUnknown`."""
 
     def __init__(
         self,
@@ -127,6 +123,24 @@ class SdkBrevoGateway:
                 # An empty filter would be no filter: every deal, silently taken as the owner's.
                 raise ValueError("owner must be an e-mail address, not blank")
             params["filters[attributes.deal_owner]"] = owner
+        return self._deal_page(params)
+
+    def list_deals_created_since(self, since: datetime, *, offset: int, limit: int) -> DealPage:
+        """Deals created at or after `since` (`createdSince`; whether Brevo's bound is inclusive
+        is unverified, so pass a moment a little before the attempt), oldest first.
+
+        How a create with an unclear outcome is resolved: read the deals created since just
+        before the attempt and match our reference attribute; only when none carries it may
+        the deal be posted again. Counted as `GET /crm/deals`."""
+        params: dict[str, QueryValue] = {
+            "createdSince": format_since(since),
+            "offset": offset,
+            "limit": limit,
+            "sort": "asc",
+        }
+        return self._deal_page(params)
+
+    def _deal_page(self, params: dict[str, QueryValue]) -> DealPage:
         url = f"{self._base_url}/crm/deals"
         response = self._caller.call(
             "GET",
@@ -272,35 +286,9 @@ class SdkBrevoGateway:
         self.close()
 
     @staticmethod
-    def _json(response: httpx.Response, endpoint: str) -> Any:
-        try:
-            return response.json()
-        except ValueError:
-            raise BrevoError(
-                f"{endpoint}: HTTP {response.status_code} with a body that is not JSON",
-                status=response.status_code,
-                endpoint=endpoint,
-            ) from None
-
-    def _json_dict(self, response: httpx.Response, endpoint: str) -> dict[str, Any]:
-        body = self._json(response, endpoint)
-        if not isinstance(body, dict):
-            raise self._shape_error(response, endpoint, body, "an object")
-        return body
-
-    def _json_list(self, response: httpx.Response, endpoint: str) -> list[RawRecord]:
-        body = self._json(response, endpoint)
-        if not isinstance(body, list):
-            raise self._shape_error(response, endpoint, body, "a list")
-        return body
+    def _json_dict(response: httpx.Response, endpoint: str) -> dict[str, Any]:
+        return json_dict(response, endpoint)
 
     @staticmethod
-    def _shape_error(
-        response: httpx.Response, endpoint: str, body: object, expected: str
-    ) -> BrevoError:
-        return BrevoError(
-            f"{endpoint}: HTTP {response.status_code} with a {type(body).__name__} "
-            f"where {expected} was expected",
-            status=response.status_code,
-            endpoint=endpoint,
-        )
+    def _json_list(response: httpx.Response, endpoint: str) -> list[RawRecord]:
+        return json_list(response, endpoint)

@@ -90,6 +90,15 @@ class MemoryCatalogRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
 
+    def attribute_names(self) -> set[str]:
+        return {a.internal_name for a in self._tx.tables.attributes.values()}
+
+    def attributes(self) -> list[DealAttribute]:
+        return sorted(self._tx.tables.attributes.values(), key=lambda a: a.internal_name)
+
+    def add_attribute(self, attribute: DealAttribute, now: datetime) -> None:
+        self._tx.tables.attributes.put(attribute.internal_name, attribute)
+
     def pipelines(self) -> list[Pipeline]:
         stored = sorted(self._tx.tables.pipelines.values(), key=lambda p: p.position)
         return [

@@ -28,6 +28,9 @@ from brevo_sync.adapters.memory.rows import (
 )
 from brevo_sync.adapters.memory.tables import Pending, Table
 from brevo_sync.domain.deal import DealAttribute, Pipeline
+from brevo_sync.domain.order_intake import OrderRecord
+from brevo_sync.domain.outbox import Conflict, LedgerEntry, OutboxRow
+from brevo_sync.domain.reconcile import ReconcileState
 from brevo_sync.domain.reports import Person
 from brevo_sync.domain.runs import RunInfo
 
@@ -48,6 +51,13 @@ class MirrorTables:
     alerts: Table[int, AlertRow] = field(default_factory=Table)
     events: Table[str, EventRow] = field(default_factory=Table)  # by event key: once each
     people: Table[str, Person] = field(default_factory=Table)  # by lower-case e-mail
+    reconcile: Table[str, ReconcileState] = field(default_factory=Table)  # one row
+    reconcile_seen: Table[str, bool] = field(default_factory=Table)  # id -> gone
+    outbox: Table[int, OutboxRow] = field(default_factory=Table)
+    ledger: Table[str, LedgerEntry] = field(default_factory=Table)  # by outbox key
+    conflicts: Table[int, Conflict] = field(default_factory=Table)
+    task_types: Table[str, str] = field(default_factory=Table)  # lower-case title -> id
+    orders: Table[tuple[str, str], OrderRecord] = field(default_factory=Table)  # (shop, id)
 
 
 @dataclass
@@ -64,6 +74,13 @@ class Changes:
     alerts: Pending[int, AlertRow]
     events: Pending[str, EventRow]
     people: Pending[str, Person]
+    reconcile: Pending[str, ReconcileState]
+    reconcile_seen: Pending[str, bool]
+    outbox: Pending[int, OutboxRow]
+    ledger: Pending[str, LedgerEntry]
+    conflicts: Pending[int, Conflict]
+    task_types: Pending[str, str]
+    orders: Pending[tuple[str, str], OrderRecord]
 
     @classmethod
     def over(cls, tables: MirrorTables, guard: threading.RLock) -> Changes:

@@ -136,7 +136,12 @@ class MemoryMirrorQueries:
 
     def alerts(self, query: AlertQuery) -> list[AlertView]:
         deals = self._tx.tables.deals
-        views = [alert_view(a, deals.get(a.deal_id)) for a in self._tx.tables.alerts.values()]
+        # Alerts about deals since deleted in Brevo (tombstones) are not listed.
+        views = [
+            alert_view(a, record)
+            for a in self._tx.tables.alerts.values()
+            if (record := deals.get(a.deal_id)) is None or record["deleted_at"] is None
+        ]
         if query.rules:
             rules = query.rules
             views = [v for v in views if any(_rule_matches(v.rule, r) for r in rules)]
@@ -188,7 +193,12 @@ class MemoryMirrorQueries:
             ),
             budget=sync.budget if sync else None,
             paging=(sync or SyncRow()).state.paging,
-            alerts_open=sum(1 for a in tables.alerts.values() if a.acknowledged_at is None),
+            alerts_open=sum(
+                1
+                for a in tables.alerts.values()
+                if a.acknowledged_at is None
+                and ((d := tables.deals.get(a.deal_id)) is None or d["deleted_at"] is None)
+            ),
             events_pending=sum(1 for e in tables.events.values() if e.state == "pending"),
             people=len(tables.people.values()),
         )

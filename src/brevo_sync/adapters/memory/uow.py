@@ -19,13 +19,19 @@ from brevo_sync.adapters.memory.alerts import (
     MemoryEventRepository,
     MemoryPeopleRepository,
 )
+from brevo_sync.adapters.memory.analytics import MemoryAnalyticsQueries
+from brevo_sync.adapters.memory.commission import MemoryCommissionSource
 from brevo_sync.adapters.memory.deals import (
     MemoryCatalogRepository,
     MemoryDealRepository,
     MemoryStageHistory,
 )
 from brevo_sync.adapters.memory.mirror import MemoryMirror, Transaction
+from brevo_sync.adapters.memory.orders import MemoryOrderRepository
+from brevo_sync.adapters.memory.outbox import MemoryOutboxRepository
 from brevo_sync.adapters.memory.queries import MemoryMirrorQueries
+from brevo_sync.adapters.memory.reconcile import MemoryReconcileRepository
+from brevo_sync.adapters.memory.report import MemoryReportQueries
 from brevo_sync.adapters.memory.state import MemoryRunRepository, MemorySyncStateRepository
 
 if TYPE_CHECKING:
@@ -44,6 +50,11 @@ class MemoryUnitOfWork:
     events: MemoryEventRepository
     people: MemoryPeopleRepository
     queries: MemoryMirrorQueries
+    reconcile: MemoryReconcileRepository
+    orders: MemoryOrderRepository
+    commission: MemoryCommissionSource
+    analytics: MemoryAnalyticsQueries
+    report: MemoryReportQueries
 
     def __init__(self, mirror: MemoryMirror) -> None:
         self._mirror = mirror
@@ -62,6 +73,12 @@ class MemoryUnitOfWork:
         self.events = MemoryEventRepository(tx)
         self.people = MemoryPeopleRepository(tx)
         self.queries = MemoryMirrorQueries(tx)
+        self.reconcile = MemoryReconcileRepository(tx)
+        self.outbox = MemoryOutboxRepository(tx)
+        self.orders = MemoryOrderRepository(tx)
+        self.commission = MemoryCommissionSource(tx)
+        self.analytics = MemoryAnalyticsQueries(tx)
+        self.report = MemoryReportQueries(tx)
         return self
 
     def __exit__(

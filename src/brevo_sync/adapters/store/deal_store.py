@@ -136,6 +136,44 @@ class SqlCatalogRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
+    def attribute_names(self) -> set[str]:
+        rows = self._conn.execute(sa.select(deal_attributes.c.internal_name))
+        return {r.internal_name for r in rows}
+
+    def attributes(self) -> list[DealAttribute]:
+        rows = self._conn.execute(
+            sa.select(deal_attributes).order_by(deal_attributes.c.internal_name)
+        )
+        return [
+            DealAttribute(
+                r.internal_name,
+                r.label,
+                r.type,
+                tuple((str(k), str(v)) for k, v in r.options or ()),
+                bool(r.is_required),
+                bool(r.is_readonly),
+            )
+            for r in rows
+        ]
+
+    def add_attribute(self, attribute: DealAttribute, now: datetime) -> None:
+        self._conn.execute(
+            sa.delete(deal_attributes).where(
+                deal_attributes.c.internal_name == attribute.internal_name
+            )
+        )
+        self._conn.execute(
+            sa.insert(deal_attributes).values(
+                internal_name=attribute.internal_name,
+                label=attribute.label,
+                type=attribute.type,
+                options=[list(o) for o in attribute.options],
+                is_required=attribute.is_required,
+                is_readonly=attribute.is_readonly,
+                fetched_at=now,
+            )
+        )
+
     def pipelines(self) -> list[Pipeline]:
         stage_rows = self._conn.execute(sa.select(stages).order_by(stages.c.position)).all()
         pipeline_rows = self._conn.execute(

@@ -136,7 +136,12 @@ class SqlMirrorQueries:
         return set(self._conn.execute(query).scalars())
 
     def alerts(self, q: AlertQuery) -> list[AlertView]:
-        query = sa.select(*alert_columns()).select_from(ALERTS_WITH_DEALS)
+        # Alerts about deals since deleted in Brevo (tombstones) are not listed.
+        query = (
+            sa.select(*alert_columns())
+            .select_from(ALERTS_WITH_DEALS)
+            .where(deals.c.deleted_at.is_(None))
+        )
         if q.rules:
             # A prefix compared with substr, not LIKE: LIKE ignores case on SQLite only, and
             # the "_" of every rule key (stage_max_days) would match any character.
@@ -201,7 +206,14 @@ class SqlMirrorQueries:
             requests_last_hour=int(recent or 0),
             budget=budget_from_row(row),
             paging=state.paging,
-            alerts_open=_count(conn, alerts, alerts.c.acknowledged_at.is_(None)),
+            alerts_open=int(
+                conn.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(ALERTS_WITH_DEALS)
+                    .where(alerts.c.acknowledged_at.is_(None), deals.c.deleted_at.is_(None))
+                )
+                or 0
+            ),
             events_pending=_count(conn, rule_events, rule_events.c.state == "pending"),
             people=_count(conn, people),
         )

@@ -196,6 +196,37 @@ runs = sa.Table(
     sa.Column("detail", sa.Text),
 )
 
+# The reconcile walk (domain/reconcile.py): one row per resource ("deals"), written with every
+# page it reads, so a run resumes the walk where the last one stopped.
+reconcile_state = sa.Table(
+    "reconcile_state",
+    metadata,
+    sa.Column("resource", sa.String(32), primary_key=True),
+    sa.Column("walk_started_at", Stamp),  # NULL: no walk in progress
+    sa.Column("walk_offset", sa.Integer),
+    sa.Column("walk_pages", sa.Integer),
+    sa.Column("walk_deals", sa.Integer),
+    sa.Column("walk_phase", sa.String(16)),  # "walk", then "confirm" (suspects asked for)
+    sa.Column("walk_runs", sa.Integer),
+    sa.Column("walk_missing", sa.Integer),
+    sa.Column("walk_drifted", sa.Integer),
+    sa.Column("walk_gone", sa.Integer),
+    sa.Column("walk_repaired", sa.Integer),
+    sa.Column("walk_tombstoned", sa.Integer),
+    sa.Column("last_completed_at", Stamp),
+    sa.Column("last_total", sa.Integer),
+    sa.Column("walks_completed", sa.Integer, nullable=False, default=0),
+)
+
+# The ids the current walk accounted for: seen in Brevo, or confirmed gone (`gone`) by a run
+# that does not repair. "Gone" is decided only against a complete walk's set.
+reconcile_seen = sa.Table(
+    "reconcile_seen",
+    metadata,
+    sa.Column("deal_id", sa.String(64), primary_key=True),
+    sa.Column("gone", sa.Boolean, nullable=False, default=False),
+)
+
 # People as the rules and operators name them (e-mail) and as Brevo stores them on deals
 # (`deal_owner`, a user id). Learned from Brevo (one filtered list request per e-mail) or
 # taken from the rules file; `user_id` is NULL when Brevo had no deal of that person.
@@ -310,4 +341,95 @@ SWEEP_INDEXES = (
         deals.c.updated_at,
         deals.c.created_at,
     ),
+)
+
+
+# The write path (domain/outbox.py): every effect meant for Brevo, written in the transaction
+# of the decision that caused it; `key` (the decision's own key) makes a repeated decision a
+# no-op. Rows are never deleted: done, dead and dropped rows are the record of what was sent.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    big_id(),
+    sa.Column("key", sa.String(255), nullable=False, unique=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("deal_id", sa.String(64)),  # Brevo's id of the deal concerned, once known
+    sa.Column("deal_ref", sa.String(255)),  # the key of the creation it waits for
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("base", sa.JSON),  # update_deal: the mirror's values when decided
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", Stamp, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("origin", sa.String(16), nullable=False),  # pull, local, orders, automation
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.Column("sent_at", Stamp),
+    sa.Column("done_at", Stamp),
+    sa.Column("result_id", sa.String(64)),
+    sa.Column("via", sa.String(8)),  # "single" or "import"
+    sa.Column("process_id", sa.BigInteger),
+    sa.Index(None, "state", "next_attempt_at"),
+    sa.Index(None, "deal_id", "state"),
+    sa.Index(None, "deal_ref"),
+)
+
+# One award per (deal, milestone), whatever happens to the outbox row that carries it: a deal
+# that moves back and forth, a crash, a retry. `transaction_id` is Brevo's (credit in two
+# steps: a pending transaction credits nothing until completed, so an unclear first step is
+# simply repeated, and only a stored id is ever completed).
+loyalty_ledger = sa.Table(
+    "loyalty_ledger",
+    metadata,
+    sa.Column("deal_id", sa.String(64), primary_key=True),
+    sa.Column("milestone", sa.String(255), primary_key=True),
+    sa.Column("contact_id", sa.String(64), nullable=False),
+    sa.Column("points", sa.Integer, nullable=False),
+    sa.Column("outbox_key", sa.String(255), nullable=False),
+    sa.Column("transaction_id", sa.String(64)),
+    sa.Column("state", sa.String(16), nullable=False),  # queued, begun, completed
+    sa.Column("recorded_at", Stamp, nullable=False),
+    sa.Column("completed_at", Stamp),
+)
+
+# Fields changed on both sides before our update reached Brevo (domain.outbox.three_way).
+conflicts = sa.Table(
+    "conflicts",
+    metadata,
+    big_id(),
+    sa.Column("deal_id", sa.String(64), nullable=False),
+    sa.Column("field", sa.String(128), nullable=False),
+    sa.Column("base", sa.JSON),
+    sa.Column("ours", sa.JSON),
+    sa.Column("theirs", sa.JSON),
+    sa.Column("resolution", sa.String(16), nullable=False),
+    sa.Column("outbox_key", sa.String(255), nullable=False),
+    sa.Column("detected_at", Stamp, nullable=False),
+    sa.Index(None, "deal_id"),
+)
+
+# Orders and subscriptions received (file import, webhooks): identified by shop and id, so the
+# same order twice, from two files or two routes, is one row and at most one deal.
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("shop", sa.String(255), primary_key=True),
+    sa.Column("order_id", sa.String(128), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # order, subscription
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),  # file name, route
+    sa.Column("received_at", Stamp, nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),  # deal, none, waiting
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("deal_key", sa.String(255)),  # the outbox key of the deal's creation
+    sa.Column("expires_at", Stamp),  # subscriptions
+    sa.Column("renewal_due_at", Stamp),  # subscriptions: when the renewal deal is due
+)
+
+# Brevo's task types (GET /crm/tasktypes), read once: tasks name theirs by title.
+task_types = sa.Table(
+    "task_types",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("title", sa.String(255), nullable=False),
+    sa.Column("fetched_at", Stamp, nullable=False),
 )

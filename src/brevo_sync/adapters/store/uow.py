@@ -16,6 +16,8 @@ from typing import Self
 
 from sqlalchemy.engine import Connection, Engine
 
+from brevo_sync.adapters.store.analytics_sql import SqlAnalyticsQueries
+from brevo_sync.adapters.store.commission import SqlCommissionSource
 from brevo_sync.adapters.store.deal_store import (
     SqlCatalogRepository,
     SqlDealRepository,
@@ -26,7 +28,11 @@ from brevo_sync.adapters.store.event_store import (
     SqlEventRepository,
     SqlPeopleRepository,
 )
+from brevo_sync.adapters.store.orders_store import SqlOrderRepository
+from brevo_sync.adapters.store.outbox_store import SqlOutboxRepository
 from brevo_sync.adapters.store.queries import SqlMirrorQueries
+from brevo_sync.adapters.store.reconcile_store import SqlReconcileRepository
+from brevo_sync.adapters.store.report_sql import SqlReportQueries
 from brevo_sync.adapters.store.state_store import SqlRunRepository, SqlSyncStateRepository
 
 
@@ -42,6 +48,11 @@ class SqlUnitOfWork:
     events: SqlEventRepository
     people: SqlPeopleRepository
     queries: SqlMirrorQueries
+    reconcile: SqlReconcileRepository
+    orders: SqlOrderRepository
+    commission: SqlCommissionSource
+    analytics: SqlAnalyticsQueries
+    report: SqlReportQueries
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -60,6 +71,12 @@ class SqlUnitOfWork:
         self.events = SqlEventRepository(conn)
         self.people = SqlPeopleRepository(conn)
         self.queries = SqlMirrorQueries(conn)
+        self.reconcile = SqlReconcileRepository(conn)
+        self.outbox = SqlOutboxRepository(conn)
+        self.orders = SqlOrderRepository(conn)
+        self.commission = SqlCommissionSource(conn)
+        self.analytics = SqlAnalyticsQueries(conn)
+        self.report = SqlReportQueries(conn)
         return self
 
     def __exit__(

@@ -6,12 +6,15 @@
 - A subscription gets a renewal deal from 90 days before it expires: Renewals, Qualified, 70%
   (a deal-level override that lasts while the deal stays in Qualified), bonus floor(5% of the
   annual value), 12-month contract, close date = expiry.
-Each deal's key is its reference (`order:<id>`, `renewal:<id>:<expiry>`), so the push path
-creates it once however often the order or subscription is seen.
+Each deal's key is its reference (`order:<shop>:<id>`, `renewal:<shop>:<id>:<expiry>`), so
+the push path creates it once however often the order or subscription is seen; two shops'
+order 1001 are two deals. A key longer than `MAX_KEY` (it also names the new deal in decisions,
+whose deal ids hold 64 characters) keeps its prefix and ends in a digest of shop and id.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +23,9 @@ from brevo_sync.domain.rules.events import CreateDealRequested
 from brevo_sync.domain.rules.money import Money, floor_points, threshold_for
 from brevo_sync.domain.rules.stages import Rulebook
 from brevo_sync.domain.rules.template import render
+
+DEFAULT_SHOP = "default"  # the shop of an order that names none
+MAX_KEY = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,8 @@ class Order:
     categories: tuple[str, ...] = ()
     contact_id: int | None = None
     company_id: str | None = None
+    shop: str = DEFAULT_SHOP
+    email: str | None = None  # the customer's: on the deal, so a later lead can be matched
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +49,17 @@ class Subscription:
     expires_at: datetime
     contact_id: int | None = None
     company_id: str | None = None
+    shop: str = DEFAULT_SHOP
+    email: str | None = None
+
+
+def commerce_key(prefix: str, shop: str, object_id: str, suffix: str = "") -> str:
+    """`<prefix>:<shop>:<id>[:<suffix>]`, or, beyond `MAX_KEY`, the prefix and a digest."""
+    key = ":".join(p for p in (prefix, shop, object_id, suffix) if p)
+    if len(key) <= MAX_KEY:
+        return key
+    digest = hashlib.sha256(f"{shop}\x00{object_id}\x00{suffix}".encode()).hexdigest()
+    return f"{prefix}:#{digest[: MAX_KEY - len(prefix) - 2]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +94,9 @@ def order_to_deal(book: Rulebook, order: Order, now: datetime) -> CommerceDecisi
         "product_categories": ", ".join(order.categories),
         names.loyalty_points_bonus: floor_points(order.total.amount, rule.loyalty_bonus_percent),
     }
-    key = f"order:{order.id}"
+    if order.email:
+        attributes["email"] = order.email
+    key = commerce_key("order", order.shop, order.id)
     attributes[names.reference] = key
     mapped = book.stages.named(pipeline, stage)
     deal = CreateDealRequested(
@@ -105,7 +126,8 @@ def renewal_deal(book: Rulebook, subscription: Subscription, now: datetime) -> C
     if now < opens_at:
         return CommerceDecision(None, f"renewal deal is due from {opens_at.date().isoformat()}")
     names = config.attributes
-    key = f"renewal:{subscription.id}:{subscription.expires_at.date().isoformat()}"
+    expiry = subscription.expires_at.date().isoformat()
+    key = commerce_key("renewal", subscription.shop, subscription.id, expiry)
     mapped = book.stages.named(rule.pipeline, rule.stage)
     attributes: dict[str, Any] = {
         names.deal_type: rule.deal_type,
@@ -120,6 +142,8 @@ def renewal_deal(book: Rulebook, subscription: Subscription, now: datetime) -> C
         names.probability: rule.probability,
         names.probability_stage: mapped.stage_id if mapped else None,
     }
+    if subscription.email:
+        attributes["email"] = subscription.email
     deal = CreateDealRequested(
         key=key,
         name=render(

@@ -16,7 +16,7 @@ is Won, in the deal's own currency.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -70,31 +70,69 @@ def _rank(pipeline: PipelineConfig, stage: StageConfig | None) -> int | None:
     return len(opens) if stage.kind == "won" else opens.index(stage)
 
 
-def earned_shares(
+@dataclass(frozen=True, slots=True)
+class ShareTrace:
+    """One configured share of a deal's pipeline: the move that earned it, or why none did.
+
+    What `--explain` shows: every figure of a statement traced to the move behind it."""
+
+    from_stage: str
+    to_stage: str
+    percent: Decimal
+    step: StageStep | None  # the move that earned it; None: not earned
+    reason: str | None = None  # why not earned (None when earned)
+
+    @property
+    def earned(self) -> EarnedShare | None:
+        if self.step is None:
+            return None
+        return EarnedShare(
+            self.step.owner, self.percent, self.from_stage, self.to_stage, self.step.at
+        )
+
+
+def trace_shares(
     book: Rulebook, deal: Deal, history: Sequence[StageStep]
-) -> tuple[EarnedShare, ...]:
+) -> tuple[ShareTrace, ...]:
+    """Every configured share of the deal's pipeline with the move that earned it (the first
+    move that crossed into its stage, see the module docstring) or the reason none did.
+    Empty when the deal's stage is unmapped or its pipeline has no commission rules."""
     here = book.locate(deal)
     if here is None or here.pipeline.commission is None:
         return ()
     pipeline, commission = here.pipeline, here.pipeline.commission
     automatic = is_automatic_lead(book, deal, pipeline)
     steps = sorted(history, key=lambda s: s.at)
-    earned = []
+    traces = []
     for share in commission.shares:
+        trace = ShareTrace(share.from_, share.to, share.percent, None)
         if automatic and not share.paid_for_automatic_leads:
+            source = deal.attributes.get(book.config.attributes.source)
+            lead = f"automatic lead (source {source!r}): no share for {share.from_}"
+            traces.append(replace(trace, reason=lead))
             continue
         goal = _rank(pipeline, pipeline.stage(share.to))
         if goal is None:
+            traces.append(replace(trace, reason=f"{share.to} is no open or won stage here"))
             continue
-        for step in steps:
-            src = _rank(pipeline, _stage(book, deal, step.from_stage_id))
-            dst = _rank(pipeline, _stage(book, deal, step.to_stage_id))
-            if src is not None and dst is not None and src < goal <= dst:
-                earned.append(
-                    EarnedShare(step.owner, share.percent, share.from_, share.to, step.at)
-                )
-                break
-    return tuple(earned)
+        step = next((s for s in steps if _crosses(book, deal, pipeline, s, goal)), None)
+        why = None if step else f"no move in the stage history crossed into {share.to}"
+        traces.append(replace(trace, step=step, reason=why))
+    return tuple(traces)
+
+
+def _crosses(
+    book: Rulebook, deal: Deal, pipeline: PipelineConfig, step: StageStep, goal: int
+) -> bool:
+    src = _rank(pipeline, _stage(book, deal, step.from_stage_id))
+    dst = _rank(pipeline, _stage(book, deal, step.to_stage_id))
+    return src is not None and dst is not None and src < goal <= dst
+
+
+def earned_shares(
+    book: Rulebook, deal: Deal, history: Sequence[StageStep]
+) -> tuple[EarnedShare, ...]:
+    return tuple(t.earned for t in trace_shares(book, deal, history) if t.earned is not None)
 
 
 def _stage(book: Rulebook, deal: Deal, stage_id: str | None) -> StageConfig | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from brevo_sync.domain.rules.actions import (
     Action,
@@ -238,6 +238,21 @@ class AutomationConfig(RulesModel):
     action: Annotated[CreateDealAction | UpdateDealAction, Field(discriminator="type")]
 
 
+class ForecastConfig(RulesModel):
+    """Forecast categories (as CRMs show them), by the probability of a deal's stage: a Won
+    stage is `closed`; an open stage at `commit_from` % or more is `commit`, at
+    `best_case_from` % or more `best_case`, below (or without a probability) `pipeline`."""
+
+    commit_from: int = Field(default=80, ge=1, le=100)
+    best_case_from: int = Field(default=40, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ForecastConfig:
+        if self.best_case_from > self.commit_from:
+            raise ValueError("best_case_from must not be above commit_from")
+        return self
+
+
 class RulesConfig(RulesModel):
     version: Literal[1] = 1
     default_currency: str = "EUR"
@@ -254,6 +269,11 @@ class RulesConfig(RulesModel):
     loyalty: LoyaltyConfig = LoyaltyConfig()
     automations: tuple[AutomationConfig, ...] = ()
     conversion_events: bool = False  # seed 001 Meta Conversion API, off unless enabled
+    forecast: ForecastConfig = ForecastConfig()
+    # Currency -> what one unit of it is worth in `default_currency`. Empty (the default):
+    # reports never add amounts of different currencies. Given: forecast and analytics
+    # convert into the default currency (a currency without a rate stays apart).
+    rates: dict[str, Annotated[Decimal, Field(gt=0)]] = Field(default_factory=dict)
 
     @field_validator("default_currency")
     @classmethod
@@ -261,6 +281,23 @@ class RulesConfig(RulesModel):
         if len(value) != 3 or not value.isalpha():
             raise ValueError("must be a three-letter currency code such as EUR")
         return value.upper()
+
+    @field_validator("rates")
+    @classmethod
+    def _rate_currencies(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for currency in value:
+            if len(currency) != 3 or not currency.isalpha():
+                raise ValueError(f"{currency!r}: a rate is keyed by a three-letter currency code")
+        return {currency.upper(): rate for currency, rate in value.items()}
+
+    @model_validator(mode="after")
+    def _default_rate(self) -> RulesConfig:
+        rate = self.rates.get(self.default_currency)
+        if rate is not None and rate != 1:
+            raise ValueError(
+                f"rates: {self.default_currency} is the default currency; its rate is 1, not {rate}"
+            )
+        return self
 
     def pipeline(self, name: str) -> PipelineConfig | None:
         key = normalise(name)

@@ -9,6 +9,7 @@ import typer
 
 from brevo_sync.domain.reports import SORTABLE, DealRow
 from brevo_sync.domain.rules.alerting import money
+from brevo_sync.entrypoints.cli import deal_changes_cmd
 from brevo_sync.entrypoints.cli.common import (
     JsonOption,
     build_container,
@@ -44,6 +45,8 @@ Examples:
     brevo-sync deals list --min-amount 25000 --currency EUR --limit 0
 
     brevo-sync deals list --pipeline renewals --close-to 2026-12-31 --json
+
+    brevo-sync deals list --closing this-quarter --sort close
 """
 
 
@@ -111,7 +114,10 @@ def lookup_notes(looked_up: list[str], requests: dict[str, int]) -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    deals_app = typer.Typer(help="Mirrored deals (`deals list`).", no_args_is_help=True)
+    deals_app = typer.Typer(
+        help="Mirrored deals: `deals list`, `deals advance`, `deals assign`.",
+        no_args_is_help=True,
+    )
 
     @deals_app.command("list", help=LIST_HELP)
     def list_command(
@@ -129,6 +135,10 @@ def register(app: typer.Typer) -> None:
         created_to: datetime | None = typer.Option(None, formats=DAY, help="Created on/before."),
         close_from: datetime | None = typer.Option(None, formats=DAY, help="Close date on/after."),
         close_to: datetime | None = typer.Option(None, formats=DAY, help="Close date on/before."),
+        closing: str | None = typer.Option(
+            None,
+            help="Open deals closing this-month, this-quarter or next-quarter (seed 000).",
+        ),
         sort: str = typer.Option("-updated", help="Sort field; '-' in front for descending."),
         limit: int = typer.Option(50, min=0, help="At most this many deals; 0 for all."),
         include_deleted: bool = typer.Option(
@@ -150,6 +160,7 @@ def register(app: typer.Typer) -> None:
             include_deleted=include_deleted,
             sort=sort,
             limit=limit or None,
+            closing=closing,
         )
         container = build_container(writes=False)
         try:
@@ -163,6 +174,7 @@ def register(app: typer.Typer) -> None:
             return
         show_listing(listing)
 
+    deal_changes_cmd.register(deals_app)
     app.add_typer(deals_app, name="deals")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 from collections import Counter
+from dataclasses import asdict
 from typing import Any
 
 import typer
@@ -21,9 +22,14 @@ from brevo_sync.entrypoints.cli.common import (
     stop_on_signals,
 )
 from brevo_sync.entrypoints.cli.pull_cmd import describe, report_json
+from brevo_sync.entrypoints.cli.push_cmd import describe_plan, describe_push, plan_json, push_json
+from brevo_sync.service.context import ServiceContext
+from brevo_sync.service.deal_changes import ChangeRefused, ChangeResult, advance_deal
 from brevo_sync.service.deals import DealFilter, list_deals
 from brevo_sync.service.people import look_up_people
+from brevo_sync.service.plan import plan_push
 from brevo_sync.service.pull import pull_deals
+from brevo_sync.service.push import push_outbox
 from brevo_sync.service.rules_check import mirror_pipelines
 from brevo_sync.service.status import mirror_status
 from brevo_sync.service.sweep import SweepReport
@@ -89,6 +95,12 @@ def register(app: typer.Typer) -> None:
                     sellers, people_requests = look_up_people(ctx, state.users_snapshot())
                     edited = _edit_some_deals(state, seed)
                     incremental = pull_deals(ctx)
+                    # The write path: an operator moves a deal here, the plan shows the
+                    # cost, and push sends it with what the rules decided about the move
+                    # seen in the sandbox.
+                    advanced = _advance_one(ctx)
+                    plan = plan_push(ctx)
+                    pushed = push_outbox(ctx)
                 status = mirror_status(ctx, container.settings.requests_per_hour).mirror
                 rows = list_deals(ctx, DealFilter(limit=None, sort="pipeline")).rows
                 pipelines = mirror_pipelines(ctx)
@@ -104,7 +116,9 @@ def register(app: typer.Typer) -> None:
                     "deals_mirrored": status.deals,
                     "sellers_looked_up": {"people": sellers, "requests": people_requests},
                     "rules_sweep": {"raised": _raised(full.sweep, incremental.sweep)},
-                    "rule_decisions_pending": status.events_pending,
+                    "advanced": asdict(advanced) if advanced else None,
+                    "plan": plan_json(plan),
+                    "push": push_json(pushed, ctx.database),
                 }
             )
             return
@@ -125,14 +139,35 @@ def register(app: typer.Typer) -> None:
         stdout.print(_stage_table(pipelines, rows))
         if full.sweep is not None:
             stdout.print(_describe_sweep(full.sweep, pipelines), markup=False)
+        if advanced is not None:
+            stdout.print(
+                f"\nAn operator runs `brevo-sync deals advance {advanced.deal_id} "
+                f"QUALIFICATION`: {advanced.change}, checked by the rules; "
+                f"{plural(advanced.queued, 'outbox row')} queued.",
+                markup=False,
+            )
+        stdout.print("\n`brevo-sync plan` (no requests):\n" + describe_plan(plan), markup=False)
+        stdout.print("\n`brevo-sync push`:\n" + describe_push(pushed), markup=False)
         stdout.print(
-            f"\nThe mirror ({ctx.database}) holds {plural(status.deals, 'deal')}, "
-            f"{plural(status.alerts_open, 'open alert')} and "
-            f"{plural(status.events_pending, 'rule decision')} for the write path. Try "
-            "`brevo-sync status`, `brevo-sync alerts --open` or "
+            f"\nThe mirror ({ctx.database}) holds {plural(status.deals, 'deal')} and "
+            f"{plural(status.alerts_open, 'open alert')}. Try `brevo-sync status`, "
+            "`brevo-sync alerts --open`, `brevo-sync outbox list --all` or "
             "`brevo-sync deals list --sort -amount`.",
             markup=False,
         )
+
+
+def _advance_one(ctx: ServiceContext) -> ChangeResult | None:
+    """Move the first new lead the rules let through to QUALIFICATION."""
+    leads = list_deals(
+        ctx, DealFilter(pipeline="Opportunity Pipeline", stage="NEW_LEAD", limit=20)
+    ).rows
+    for lead in leads:
+        try:
+            return advance_deal(ctx, lead["id"], "QUALIFICATION")
+        except ChangeRefused:
+            continue  # this one lacks a required field; the next may not
+    return None
 
 
 def _raised(*sweeps: SweepReport | None) -> dict[str, int]:

@@ -71,12 +71,41 @@ def describe(report: StatusReport) -> str:
             f"Page size:        at most {s.paging.ceiling} ({s.paging.ceiling_reason} by Brevo)"
         )
     lines.append(f"Open alerts:      {s.alerts_open:,} (`brevo-sync alerts --open`)")
-    lines.append(f"Rule decisions:   {s.events_pending:,} waiting for the write path")
+    lines.append(f"Outbox:           {outbox_line(report.outbox)}")
+    lines.append(
+        "Loyalty:          "
+        + (
+            "on (milestone points go to Brevo's loyalty program)"
+            if report.loyalty
+            else "off (set BREVO_SYNC_LOYALTY_PROGRAM_ID and BREVO_SYNC_LOYALTY_BALANCE_ID)"
+        )
+    )
+    lines.append(
+        "Conversions:      "
+        + ("on (Meta Conversions API)" if report.conversions else "off (BREVO_SYNC_META_PIXEL_ID)")
+    )
     return "\n".join(lines)
 
 
+def outbox_line(counts: dict[str, int]) -> str:
+    waiting = sum(counts.get(k, 0) for k in ("pending", "sending"))
+    parts = [f"{waiting:,} to send"]
+    if counts.get("unconfirmed"):
+        parts.append(f"{counts['unconfirmed']:,} waiting for a pull to confirm an import")
+    if counts.get("dead"):
+        parts.append(f"{counts['dead']:,} dead (`brevo-sync outbox list --dead`)")
+    parts.append(f"{counts.get('done', 0):,} sent")
+    return ", ".join(parts) + (" (`brevo-sync plan` shows the cost)" if waiting else "")
+
+
 def report_json(report: StatusReport) -> dict[str, Any]:
-    return {"database": report.database, **asdict(report.mirror)}
+    return {
+        "database": report.database,
+        **asdict(report.mirror),
+        "outbox": report.outbox,
+        "loyalty": report.loyalty,
+        "conversions": report.conversions,
+    }
 
 
 def register(app: typer.Typer) -> None:

@@ -494,13 +494,29 @@ def test_snapshot_source_unknown_local_brevo(clock: FakeClock, waits: WaitRecord
 
 
 def test_the_local_ceiling_is_per_bucket(clock: FakeClock, waits: WaitRecorder) -> None:
-    budget = make_budget(clock, waits, local_limit=1)
+    budget = make_budget(clock, waits, local_limit=1, bucket_limits={})
     budget.observe("loyalty", None, status=200)
 
     budget.acquire("crm", endpoint="GET /crm/deals")
     assert clock.sleeps == []
     budget.acquire("loyalty", endpoint="POST /loyalty/x")
     assert clock.sleeps == [3600.0]
+
+
+def test_the_loyalty_bucket_has_brevos_600_an_hour(clock: FakeClock, waits: WaitRecorder) -> None:
+    budget = make_budget(clock, waits, local_limit=1)
+    for _ in range(599):
+        budget.observe("loyalty", None, status=200)
+    budget.observe("crm", None, status=200)
+
+    budget.acquire("loyalty", endpoint="POST /loyalty/x")  # the 600th of the hour
+    assert clock.sleeps == []
+    assert budget.snapshot("loyalty").limit == 600
+    assert budget.snapshot("crm").limit == 1
+    budget.observe("loyalty", None, status=200)
+    budget.acquire("loyalty", endpoint="POST /loyalty/x")
+    assert clock.sleeps == [3600.0]
+    assert "600 loyalty requests an hour" in waits.calls[0][1]
 
 
 @pytest.mark.parametrize(

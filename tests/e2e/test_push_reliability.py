@@ -1,0 +1,170 @@
+"""Exactly once under fire: `push` killed with SIGKILL at random points, over and over,
+against a sandbox that fails (5xx, connections dropped after the write went through, delays)
+and a small rate-limit window. In the end Brevo holds every intended change once: no
+duplicate deal, task, note or loyalty credit, and the outbox is empty or every leftover has a
+reason. A 429 never reaches the operator as a failure."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections import Counter
+from pathlib import Path
+
+from brevo_sync.sandbox import SandboxServer, SandboxState
+from brevo_sync.sandbox.faults import FaultRule
+from brevo_sync.sandbox.loyalty import LOYALTY_BALANCE_DEFINITION_ID, LOYALTY_PROGRAM_ID
+from tests.e2e.conftest import Cli, base_env
+
+KILLS = 30
+ONE_SHOT_RULES = 13  # in `_faults`
+MARKER = re.compile(r"\[brevo-sync ([^\]]+)\]")
+
+
+def _faults(state: SandboxState) -> None:
+    """Failures early and spread out: a rule counts matching requests across all pushes, so
+    low starting points make sure each strikes while pushes are being killed."""
+    add = state.faults.add
+    add(FaultRule("delay", seconds=0.05, path_prefix="/crm"))  # room to be killed mid-way
+    for start in (2, 6, 12):
+        add(FaultRule("status", status=503, count=1, start_at=start, path_prefix="/crm/deals/"))
+    for start in (1, 4, 8, 13):
+        add(FaultRule("drop", phase="after", count=1, start_at=start, path_prefix="/crm/tasks"))
+    for start in (1, 3):
+        add(FaultRule("drop", phase="after", count=1, start_at=start, path_prefix="/crm/notes"))
+        add(
+            FaultRule(
+                "drop",
+                phase="after",
+                count=1,
+                start_at=start,
+                path_prefix="/crm/deals",
+                method="POST",
+            )
+        )
+        add(
+            FaultRule(
+                "drop",
+                phase="after",
+                count=1,
+                start_at=start,
+                path_prefix="/loyalty/balance/programs",
+                method="POST",
+            )
+        )
+
+
+def _advance_many(cli: Cli, state: SandboxState, n: int) -> list[str]:
+    """Move n Enterprise Sales deals Lead -> Qualified -> Demo -> Proposal (tasks, notes and
+    loyalty milestones at Demo and Proposal)."""
+    lead = state.stage_id("Enterprise Sales", "Lead")
+    pipeline = state.pipeline("Enterprise Sales").id
+    deals = [
+        str(d["id"])
+        for d in state.deals_snapshot()
+        if d["attributes"]["pipeline"] == pipeline
+        and d["attributes"]["deal_stage"] == lead
+        and d["linkedContactsIds"]
+    ][:n]
+    assert len(deals) >= 5, "the seeded sandbox has too few leads"
+    for deal in deals:
+        for stage in ("Qualified", "Demo", "Proposal"):
+            result = cli("deals", "advance", deal, stage)
+            assert result.returncode == 0, result.stderr
+    return deals
+
+
+def _orders(tmp: Path, n: int) -> Path:
+    path = tmp / "orders.jsonl"
+    lines = [
+        {
+            "id": f"R{i}",
+            "created_at": "2026-11-20T10:00:00Z",
+            "amount": 6000 + i,
+            "currency": "EUR",
+            "customer": {"email": f"buyer{i}@example.com", "name": f"Buyer {i}", "b2b": False},
+            "items": [],
+            "shop": "reliability",
+        }
+        for i in range(n)
+    ]
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    return path
+
+
+def test_push_killed_30_times_still_sends_everything_exactly_once(tmp_path: Path) -> None:
+    state = SandboxState.seeded(seed=23, deals=160)
+    with SandboxServer(state) as sandbox:
+        env = base_env(tmp_path)
+        env.update(
+            BREVO_API_KEY=state.api_key,
+            BREVO_BASE_URL=sandbox.base_url,
+            BREVO_SYNC_LOYALTY_PROGRAM_ID=LOYALTY_PROGRAM_ID,
+            BREVO_SYNC_LOYALTY_BALANCE_ID=LOYALTY_BALANCE_DEFINITION_ID,
+            BREVO_SYNC_MAX_RETRIES="1",
+            BREVO_SYNC_OUTBOX_MAX_ATTEMPTS="50",
+        )
+        cli = Cli(env=env, cwd=tmp_path)
+        assert cli("pull").returncode == 0
+        deals = _advance_many(cli, state, 8)
+        state.add_user("taker@example.com")
+        for deal in deals[:4]:  # a new owner, and a note to the earlier seller
+            assert cli("deals", "assign", deal, "taker@example.com").returncode == 0
+        imported = cli("orders", "import", str(_orders(tmp_path, 6)))
+        has_orders = imported.returncode == 0
+        queued = json.loads(cli("outbox", "list", "--json", "--limit", "0").stdout)["counts"]
+        assert queued["pending"] >= 8 * 3 * 2
+
+        state.ratelimit.configure("crm", 25, 2.0)  # a small window: pushes must wait for it
+        _faults(state)
+        rng = random.Random(7)
+        for _ in range(KILLS):
+            process = cli.start("push")
+            time.sleep(rng.uniform(0.9, 2.2))  # start-up takes ~0.9 s; then it sends
+            process.kill()
+            process.wait()
+            process.communicate()
+
+        # A one-shot rule leaves the list once it has struck: most of them must have.
+        left = [r for r in state.faults.rules() if r["kind"] != "delay"]
+        assert len(left) <= ONE_SHOT_RULES // 3, left
+        state.faults.clear()
+        outcomes = []
+        for _ in range(15):  # the quiet tail: push until nothing is left to send
+            result = cli("push", "--json")
+            assert "429" not in result.stderr, result.stderr
+            report = json.loads(result.stdout)
+            outcomes.append(report)
+            counts = json.loads(cli("outbox", "list", "--json").stdout)["counts"]
+            if not any(counts.get(s) for s in ("pending", "sending", "unconfirmed")):
+                break
+            time.sleep(0.3)
+        counts = json.loads(cli("outbox", "list", "--json").stdout)["counts"]
+        assert not any(counts.get(s) for s in ("pending", "sending", "unconfirmed")), counts
+        dead = json.loads(cli("outbox", "list", "--dead", "--json", "--limit", "0").stdout)
+        assert all(row["last_error"] for row in dead["rows"])
+        assert counts.get("dead", 0) == 0, [r["last_error"] for r in dead["rows"]][:3]
+
+        # Every stage change arrived, once.
+        proposal = state.stage_id("Enterprise Sales", "Proposal")
+        remote = {d["id"]: d["attributes"] for d in state.deals_snapshot()}
+        assert all(remote[d]["deal_stage"] == proposal for d in deals)
+        # No task or note twice: each carries the key of the row that made it.
+        for kind in ("tasks", "notes"):
+            records = list(getattr(state, kind).items)
+            keys = Counter(
+                m for r in records for m in MARKER.findall(json.dumps(r, ensure_ascii=False))
+            )
+            assert keys and max(keys.values()) == 1, (kind, keys.most_common(3))
+        # One completed credit per (deal, milestone): 100 at Demo, 250 at Proposal.
+        credits = [t for t in state.loyalty.transactions.values() if t.get("status") == "completed"]
+        by_milestone = Counter(str((t.get("meta") or {}).get("milestone")) for t in credits)
+        assert len(by_milestone) == 2 * len(deals) and max(by_milestone.values()) == 1
+        # Each order deal created once.
+        if has_orders:
+            refs = Counter(
+                a.get("brevo_sync_ref") for a in remote.values() if a.get("brevo_sync_ref")
+            )
+            assert len(refs) == 6 and max(refs.values()) == 1, refs
