@@ -433,3 +433,43 @@ task_types = sa.Table(
     sa.Column("title", sa.String(255), nullable=False),
     sa.Column("fetched_at", Stamp, nullable=False),
 )
+
+
+# The HTTP side's inbox: every webhook delivery accepted (answered 2xx only once written here),
+# processed after the answer. `delivery_key` (route + the sender's delivery id) drops a
+# redelivery; `dedupe_key` (kind + shop + order id) drops the same order sent twice or through
+# two routes. Headers are kept without signatures or tokens.
+inbox = sa.Table(
+    "inbox",
+    metadata,
+    big_id(),
+    sa.Column("route", sa.String(32), nullable=False),  # shopify, woocommerce, orders, ...
+    sa.Column("kind", sa.String(16), nullable=False),  # order, subscription, brevo_hint
+    sa.Column("delivery_key", sa.String(255), unique=True),
+    sa.Column("dedupe_key", sa.String(255), unique=True),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("headers", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # pending, done, dead
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", Stamp, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("received_at", Stamp, nullable=False),
+    sa.Column("processed_at", Stamp),
+    sa.Column("outcome", sa.Text),  # what processing decided, in words
+    sa.Index(None, "state", "next_attempt_at"),
+)
+
+# Bearer tokens of the ops API, stored as SHA-256 hashes (the token itself is shown once).
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_email", sa.String(255), nullable=False),
+    sa.Column("team", sa.String(128)),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.Column("revoked_at", Stamp),
+    sa.Column("last_used_at", Stamp),
+)

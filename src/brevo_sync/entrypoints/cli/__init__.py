@@ -32,6 +32,7 @@ from brevo_sync.entrypoints.cli import (
     report_cmd,
     rules_cmd,
     sandbox_cmd,
+    serve_cmd,
     stale_cmd,
     status_cmd,
 )
@@ -70,6 +71,7 @@ def _root(
 
 
 for module in (
+    serve_cmd,
     pull_cmd,
     push_cmd,
     outbox_cmd,
