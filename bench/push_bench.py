@@ -70,21 +70,29 @@ def _orders(orders: int) -> list[dict[str, Any]]:
     ]
 
 
-def ours(moves: int, orders: int, threshold: int) -> dict[str, Any]:
+def ours(moves: int, orders: int, threshold: int, awards: int = 0) -> dict[str, Any]:
     from brevo_sync.bootstrap import Container
     from brevo_sync.config import load_settings
-    from brevo_sync.domain.rules.events import CreateDealRequested, UpdateDealRequested
+    from brevo_sync.domain.rules.events import (
+        CreateDealRequested,
+        LoyaltyPointsAwarded,
+        UpdateDealRequested,
+    )
     from brevo_sync.service.outbox import queue_decisions
     from brevo_sync.service.pull import pull_deals
     from brevo_sync.service.push import push_outbox
 
     state = _state(max(600, moves))
     with SandboxServer(state) as sandbox, tempfile.TemporaryDirectory() as tmp:
+        from brevo_sync.sandbox.loyalty import LOYALTY_BALANCE_DEFINITION_ID, LOYALTY_PROGRAM_ID
+
         settings = load_settings(
             api_key=API_KEY,
             base_url=sandbox.base_url,
             database_url=f"sqlite:///{Path(tmp) / 'mirror.db'}",
             import_threshold=threshold,
+            loyalty_program_id=LOYALTY_PROGRAM_ID,
+            loyalty_balance_id=LOYALTY_BALANCE_DEFINITION_ID,
             log_level="WARNING",
         )
         container = Container(settings=settings)
@@ -106,6 +114,18 @@ def ours(moves: int, orders: int, threshold: int) -> dict[str, Any]:
                     pipeline_id=pipeline.id,
                     stage_id=pipeline.stages[0].id,
                     attributes=dict(order["attributes"]),
+                )
+            )
+        with_contacts = [d for d in state.deals_snapshot() if d["linkedContactsIds"]]
+        for i, deal in enumerate(with_contacts[:awards]):
+            events.append(
+                LoyaltyPointsAwarded(
+                    f"bench:award:{i}",
+                    str(deal["id"]),
+                    "contact",
+                    str(deal["linkedContactsIds"][0]),
+                    100,
+                    "Deal milestone: Demo",
                 )
             )
         with ctx.uow() as uow:
@@ -180,7 +200,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=1000)
     parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument(
+        "--day", action="store_true", help="A typical day: 200 moves, 50 orders, 20 awards."
+    )
     args = parser.parse_args()
+    if args.day:
+        for name, threshold in (("one by one", 10**9), ("import path", 20)):
+            result = ours(200, 50, threshold, awards=20)
+            print(f"typical day, {name}: {result['requests']} requests", result["by_endpoint"])
+        return
     m, o = args.moves, args.orders
     single = ours(m, o, threshold=10**9)
     imported = ours(m, o, threshold=20)

@@ -317,9 +317,14 @@ class FakeBrevo:
         self._requests.add("GET /crm/notes")
         return [copy.deepcopy(n) for n in self.notes if deal_id in n.get("deal_ids", [])]
 
+    def get_company(self, company_id: str) -> RawRecord:
+        self._requests.add("GET /companies/{id}")
+        return {"id": company_id, "attributes": dict(self.companies.get(company_id, {}))}
+
     def update_company(self, company_id: str, attributes: Any) -> None:
         self._write("PATCH /companies/{id}")
         self.companies.setdefault(company_id, {}).update(dict(attributes))
+        self._maybe_fail("PATCH /companies/{id}", before=False)
 
     def loyalty_subscribe(self, program_id: str, contact_id: int) -> None:
         self._requests.add("POST /loyalty/config/programs/{pid}/subscriptions")

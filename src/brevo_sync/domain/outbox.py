@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from brevo_sync.domain.deal import Deal
 from brevo_sync.domain.rules.events import (
     CompanySpendUpdated,
     ConversionEventRequested,
@@ -33,6 +34,7 @@ from brevo_sync.domain.rules.events import (
     LoyaltyPointsAwarded,
     NotificationRequested,
     OnboardingRequested,
+    StageChanged,
     TaskRequested,
     UpdateDealRequested,
     event_payload,
@@ -365,3 +367,26 @@ def fit_to_catalogue(
 
 def _option_key(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def company_effects(moved: StageChanged, deal: Deal) -> list[Effect]:
+    """Seed 000 on Won: each linked company's annual spend grows by the deal's amount and its
+    last closed date is set; its tier is re-evaluated then. The new spend depends on what
+    Brevo holds, so the push reads it once, stores the result in the row, and writes that
+    absolute value: a retried PATCH never adds the amount twice."""
+    if deal.amount is None or not deal.company_ids:
+        return []
+    return [
+        Effect(
+            f"{moved.key}:company:{company}",
+            "company_update",
+            deal.id,
+            {
+                "company_id": company,
+                "add_spend": str(deal.amount),
+                "currency": deal.currency,
+                "closed_on": moved.at.date().isoformat(),
+            },
+        )
+        for company in deal.company_ids
+    ]

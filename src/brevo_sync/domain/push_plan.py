@@ -37,7 +37,7 @@ _CRM_COST: dict[str, int] = {
     "import": 1,
     "task": 1,
     "note": 1,
-    "company": 1,
+    "company": 2,  # read once (the spend grows by the deal), then PATCH
     "loyalty": 0,
     "tier": 0,
     "conversions": 0,
@@ -49,7 +49,7 @@ ENDPOINTS: dict[str, str] = {
     "import": "POST /crm/deals/import",
     "task": "POST /crm/tasks",
     "note": "POST /crm/notes",
-    "company": "PATCH /companies/{id}",
+    "company": "GET + PATCH /companies/{id}",
     "loyalty": "POST /loyalty/.../transactions (+ enrol, complete)",
     "tier": "POST /loyalty/tier/.../tiers/{tid}",
     "conversions": "POST Meta /{pixel}/events",

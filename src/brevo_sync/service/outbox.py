@@ -17,9 +17,11 @@ from brevo_sync.domain.outbox import (
     OutboxFilter,
     OutboxRow,
     State,
+    company_effects,
     effects_of,
 )
-from brevo_sync.domain.rules.events import CreateDealRequested, DomainEvent
+from brevo_sync.domain.rules import Rulebook
+from brevo_sync.domain.rules.events import CreateDealRequested, DomainEvent, StageChanged
 from brevo_sync.errors import UsageError
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.ports import UnitOfWork
@@ -50,8 +52,32 @@ def queue_decisions(
     effects: list[Effect] = []
     for event in events:
         effects.extend(effects_of(event, features=ctx.push.features, created=created))
+    effects.extend(_won_companies(ctx, uow, events))
     effects = _with_bases(uow, effects)
     return Queued(decisions, uow.outbox.add(effects, origin=origin, now=now))
+
+
+def _won_companies(
+    ctx: ServiceContext, uow: UnitOfWork, events: Sequence[DomainEvent]
+) -> list[Effect]:
+    moves = [e for e in events if isinstance(e, StageChanged)]
+    if not moves:
+        return []
+    book = Rulebook.build(ctx.rules(), uow.catalog.pipelines())
+    won = [
+        m
+        for m in moves
+        if (t := book.stages.named(m.pipeline, m.to_stage)) and t.stage.kind == "won"
+    ]
+    if not won:
+        return []
+    deals = uow.deals.get([m.deal_id for m in won])
+    return [
+        effect
+        for moved in won
+        if moved.deal_id in deals
+        for effect in company_effects(moved, deals[moved.deal_id])
+    ]
 
 
 def _with_bases(uow: UnitOfWork, effects: list[Effect]) -> list[Effect]:

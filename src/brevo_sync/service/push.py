@@ -23,6 +23,7 @@ from brevo_sync.domain.push_plan import Unit, plan_units, sendable
 from brevo_sync.errors import BrevoBadRequest, BrevoError
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.push_attributes import ensure_attributes
+from brevo_sync.service.push_company import send_company
 from brevo_sync.service.push_fit import fit_rows
 from brevo_sync.service.push_loyalty import send_conversions, send_loyalty, send_tier
 from brevo_sync.service.push_recover import recover
@@ -168,9 +169,7 @@ def _send(
     elif unit.kind in ("task", "note"):
         _send_activity(ctx, gateway, unit, out)
     elif unit.kind == "company":
-        company = str(row.payload.get("company_id"))
-        gateway.update_company(company, dict(row.payload.get("attributes") or {}))
-        mark_done(ctx, unit.rows, out)
+        send_company(ctx, gateway, row, out)
     elif unit.kind == "loyalty":
         send_loyalty(ctx, gateway, row, out)
     elif unit.kind == "tier":

@@ -55,22 +55,27 @@ def send_loyalty(ctx: ServiceContext, gateway: BrevoGateway, row: OutboxRow, out
 
 
 def send_tier(ctx: ServiceContext, gateway: BrevoGateway, row: OutboxRow, out: Outcomes) -> None:
+    assign_tier(ctx, gateway, row.deal_id, str(row.payload.get("tier") or ""))
+    mark_done(ctx, [row], out)
+
+
+def assign_tier(
+    ctx: ServiceContext, gateway: BrevoGateway, deal_id: str | None, wanted_name: str
+) -> None:
+    """Give the deal's first contact the loyalty tier called `wanted_name` (any case)."""
     program = ctx.push.loyalty_program_id
     if not program:
         raise BrevoBadRequest("loyalty is not configured (BREVO_SYNC_LOYALTY_PROGRAM_ID)")
-    wanted = _squash(str(row.payload.get("tier") or ""))
+    wanted = _squash(wanted_name)
     tiers = gateway.loyalty_tiers(program)
     tier = next((t for t in tiers if _squash(str(t.get("name") or "")) == wanted), None)
     if tier is None:
         names = ", ".join(str(t.get("name")) for t in tiers) or "none"
-        raise BrevoBadRequest(
-            f"the loyalty program has no tier {row.payload.get('tier')!r} ({names})"
-        )
-    contact = _first_contact(ctx, row.deal_id)
+        raise BrevoBadRequest(f"the loyalty program has no tier {wanted_name!r} ({names})")
+    contact = _first_contact(ctx, deal_id)
     if contact is None:
         raise BrevoBadRequest("the deal has no linked contact to give the tier to")
     gateway.loyalty_assign_tier(program, contact, str(tier.get("id") or tier.get("tierId")))
-    mark_done(ctx, [row], out)
 
 
 def send_conversions(ctx: ServiceContext, rows: Sequence[OutboxRow], out: Outcomes) -> None:

@@ -246,3 +246,21 @@ def test_an_import_no_pull_confirms_in_time_is_sent_one_by_one() -> None:
     assert {d["attributes"]["deal_owner"] for d in brevo.deals[:4]} == {
         brevo.user("ben@example.com")
     }
+
+
+def test_a_won_deal_grows_its_company_spend_once_even_when_the_patch_is_retried() -> None:
+    brevo, ctx = setup()
+    brevo.deals[0]["linkedCompaniesIds"] = ["c1"]
+    brevo.companies["c1"] = {"annual_spend": 40000}
+    brevo.edit("d000000", amount=1000)
+    pull(ctx)
+    advance_deal(ctx, "d000000", "Qualified")
+    advance_deal(ctx, "d000000", "Closed Won")
+    brevo.apply_then_fail.add("PATCH /companies/{id}")
+    brevo.fail_next["PATCH /companies/{id}"] = [BrevoUnavailable("502 after the write")]
+    assert push_outbox(ctx).failed == 1
+    brevo.tick(120)
+    push_outbox(ctx)
+    assert brevo.companies["c1"]["annual_spend"] == 41000  # not 42,000
+    assert brevo.companies["c1"]["last_deal_closed"] == brevo.now.date().isoformat()
+    assert [r for r in rows(ctx, "pending", "dead") if r.kind == "company_update"] == []

@@ -18,7 +18,7 @@ from brevo_sync.adapters.brevo.bodies import created_id, json_items
 from brevo_sync.adapters.brevo.calls import BrevoCaller
 from brevo_sync.adapters.brevo.times import as_utc
 from brevo_sync.domain.sync import RawRecord
-from brevo_sync.errors import BrevoBadRequest
+from brevo_sync.errors import BrevoError, BrevoBadRequest
 
 _OMIT: Any = ...  # the SDK's "leave this field out" sentinel (None would be sent as null)
 
@@ -145,6 +145,24 @@ class CrmWrites:
             ),
         )
         return json_items(response, "GET /crm/notes")
+
+    def get_company(self, company_id: str) -> RawRecord:
+        """`GET /companies/{id}`: `{id, attributes{...}, linkedContactsIds, linkedDealsIds}`."""
+        raw = self._sdk.companies.with_raw_response
+        response = self._caller.call(
+            "GET",
+            "/companies/{id}",
+            lambda: raw.get_a_company(company_id).response,
+            path=f"/companies/{company_id}",
+        )
+        body = response.json()
+        if not isinstance(body, dict):
+            raise BrevoError(
+                f"GET /companies/{company_id}: HTTP {response.status_code} without an object",
+                status=response.status_code,
+                endpoint="GET /companies/{id}",
+            )
+        return body
 
     def update_company(self, company_id: str, attributes: Mapping[str, Any]) -> None:
         """`PATCH /companies/{id}` with these attributes only (linked lists untouched).
