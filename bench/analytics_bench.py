@@ -8,7 +8,7 @@ and on PostgreSQL, against the naive way (every deal loaded into Python, then su
 The mirror is written through the worker's own unit of work (the pull's bulk upsert, stage
 history, rule decisions) on the Alembic schema, with a realistic spread: three seed-000
 pipelines, a third of the deals open, the rest won or lost, amounts with a long tail in EUR,
-USD and CHF, 5% without a close date, 3% with their own probability, 1% tombstones, 50
+USD and CHF, 5% without a close date, 3% with their own probability, 0.4% tombstones, 50
 owners, a stage history of two to three moves per deal, loyalty decisions on won deals.
 
 Timed, through the services exactly as `brevo-sync forecast` / `analytics` run them (median
@@ -122,7 +122,7 @@ def make_deal(i: int, rng: random.Random) -> tuple[Deal, list[StageMove], list[A
 
 
 def build(engine: Engine, count: int) -> float:
-    """The mirror of `count` deals, written as a pull writes, then 1% tombstoned."""
+    """The mirror of `count` deals, written as a pull writes, then 1 in 256 tombstoned."""
     started = time.perf_counter()
     upgrade(engine)
     rng = random.Random(20261116)

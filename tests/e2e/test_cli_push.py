@@ -113,3 +113,37 @@ def test_a_deal_deleted_in_brevo_is_a_dead_letter_not_a_retry_loop(
     dead = _json(cli, "outbox", "list", "--dead")["rows"]
     assert any("deleted in Brevo" in (r["last_error"] or "") for r in dead)
     assert _json(cli, "push")["requests_total"] == 0
+
+
+def test_dead_letters_are_shown_retried_and_dropped_and_conflicts_listed(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    state = sandbox.state
+    _json(cli, "pull")
+    first, second = (str(d["id"]) for d in state.deals_snapshot()[:2])
+    _json(cli, "deals", "assign", first, "nobody@example.com")  # not a user: Brevo says 400
+    pushed = _json(cli, "push", code=1)
+    assert pushed["dead"] == 1
+    (dead,) = _json(cli, "outbox", "list", "--dead")["rows"]
+    assert "not a user" in dead["last_error"]
+    shown = _json(cli, "outbox", "show", str(dead["id"]))
+    assert shown["payload"]["attributes"]["deal_owner"] == "nobody@example.com"
+    assert cli("outbox", "retry", str(dead["id"])).returncode == 0
+    assert _json(cli, "outbox", "list", "--state", "pending")["rows"][0]["id"] == dead["id"]
+    dropped = cli("outbox", "drop", str(dead["id"]), "--reason", "wrong person")
+    assert dropped.returncode == 0
+    (row,) = _json(cli, "outbox", "list", "--state", "dropped")["rows"]
+    assert "wrong person" in row["last_error"]
+    missing = cli("outbox", "show", "999999")
+    assert missing.returncode == 2 and "outbox list --all" in missing.stderr
+
+    # A field changed in Brevo while ours waited: Brevo's value stays, ours is logged.
+    mine = state.add_user("mine@example.com")
+    theirs = state.add_user("theirs@example.com")
+    _json(cli, "deals", "assign", second, "mine@example.com")
+    state.update_deal(second, attributes={"deal_owner": theirs})
+    result = cli("push", "--json", env={"BREVO_SYNC_CONFLICT_MAX_AGE_SECONDS": "0"})
+    assert json.loads(result.stdout)["conflicts"] == 1
+    (conflict,) = _json(cli, "conflicts")
+    assert conflict["field"] == "deal_owner" and conflict["resolution"] == "brevo"
+    assert _remote(state, second)["deal_owner"] == theirs != mine
