@@ -68,6 +68,23 @@ State = Literal["pending", "sending", "unconfirmed", "done", "dead", "dropped"]
 STATES: tuple[State, ...] = ("pending", "sending", "unconfirmed", "done", "dead", "dropped")
 OPEN_STATES: tuple[State, ...] = ("pending", "sending", "unconfirmed")
 
+# What delivery may change on a row; its identity and the decision itself never change.
+MUTABLE_FIELDS = frozenset(
+    {
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "sent_at",
+        "done_at",
+        "result_id",
+        "via",
+        "process_id",
+        "payload",
+        "deal_id",
+    }
+)
+
 # Retries: 30 s, 1 min, 2 min, ... capped at 6 h; dead after `max_attempts` (a setting).
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=6)

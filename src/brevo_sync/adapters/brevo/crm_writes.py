@@ -18,7 +18,7 @@ from brevo_sync.adapters.brevo.bodies import created_id, json_items
 from brevo_sync.adapters.brevo.calls import BrevoCaller
 from brevo_sync.adapters.brevo.times import as_utc
 from brevo_sync.domain.sync import RawRecord
-from brevo_sync.errors import BrevoError, BrevoBadRequest
+from brevo_sync.errors import BrevoBadRequest, BrevoError
 
 _OMIT: Any = ...  # the SDK's "leave this field out" sentinel (None would be sent as null)
 

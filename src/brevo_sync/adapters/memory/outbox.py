@@ -10,6 +10,7 @@ from typing import Any
 from brevo_sync.adapters.memory.mirror import Transaction
 from brevo_sync.adapters.memory.rows import json_copy, utc
 from brevo_sync.domain.outbox import (
+    MUTABLE_FIELDS,
     Conflict,
     Effect,
     LedgerEntry,
@@ -18,21 +19,6 @@ from brevo_sync.domain.outbox import (
     State,
 )
 
-_MUTABLE = frozenset(
-    {
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "last_error",
-        "sent_at",
-        "done_at",
-        "result_id",
-        "via",
-        "process_id",
-        "payload",
-        "deal_id",
-    }
-)
 _OPEN = ("pending", "sending", "unconfirmed")
 
 
@@ -123,7 +109,7 @@ class MemoryOutboxRepository:
         return out
 
     def update(self, row_id: int, changes: Mapping[str, Any]) -> None:
-        unknown = set(changes) - _MUTABLE
+        unknown = set(changes) - MUTABLE_FIELDS
         if unknown:
             raise ValueError(f"outbox rows cannot change {sorted(unknown)}")
         row = self._tx.tables.outbox.get(row_id)

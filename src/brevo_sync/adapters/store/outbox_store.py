@@ -12,29 +12,13 @@ from sqlalchemy.engine import Connection
 
 from brevo_sync.adapters.store.tables import conflicts, loyalty_ledger, outbox, task_types
 from brevo_sync.domain.outbox import (
+    MUTABLE_FIELDS,
     Conflict,
     Effect,
     LedgerEntry,
     OutboxFilter,
     OutboxRow,
     State,
-)
-
-# What `update` may change: everything but the identity and the decision itself.
-MUTABLE = frozenset(
-    {
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "last_error",
-        "sent_at",
-        "done_at",
-        "result_id",
-        "via",
-        "process_id",
-        "payload",
-        "deal_id",
-    }
 )
 
 
@@ -177,7 +161,7 @@ class SqlOutboxRepository:
         return out
 
     def update(self, row_id: int, changes: Mapping[str, Any]) -> None:
-        unknown = set(changes) - MUTABLE
+        unknown = set(changes) - MUTABLE_FIELDS
         if unknown:
             raise ValueError(f"outbox rows cannot change {sorted(unknown)}")
         self._conn.execute(sa.update(outbox).where(outbox.c.id == row_id).values(**changes))

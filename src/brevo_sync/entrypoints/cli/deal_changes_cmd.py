@@ -3,11 +3,14 @@ outbox (Brevo hears of it on the next `push`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 
 import typer
 
+from brevo_sync.domain.rules.permissions import Actor
 from brevo_sync.entrypoints.cli.common import JsonOption, build_container, print_json, stdout
+from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.deal_changes import (
     ChangeRefused,
     ChangeResult,
@@ -68,6 +71,27 @@ def _refused(exc: ChangeRefused, as_json: bool) -> None:
     raise typer.Exit(2)
 
 
+Change = Callable[[ServiceContext, Actor], ChangeResult]
+
+
+def _run(change: Change, as_email: str | None, role: str | None, as_json: bool) -> None:
+    """One change as the person given (or brevo-sync itself), printed; refused: exit 2."""
+    container = build_container()
+    try:
+        ctx = container.context
+        result = change(ctx, actor_of(ctx, as_email, role))
+    except ChangeRefused as exc:
+        _refused(exc, as_json)
+        return
+    finally:
+        container.close()
+    _print(result, as_json)
+
+
+AsOption = typer.Option(None, "--as", help="Who makes the change (e-mail).")
+RoleOption = typer.Option(None, help="Their role in the rules file (default sales_rep).")
+
+
 def register(deals_app: typer.Typer) -> None:
     @deals_app.command("advance", help=ADVANCE_HELP)
     def advance_command(
@@ -76,43 +100,29 @@ def register(deals_app: typer.Typer) -> None:
             ..., help="Stage name (any case) or id, in the deal's pipeline."
         ),
         reason: str | None = typer.Option(None, help="Why (the lost reason on a Lost stage)."),
-        as_email: str | None = typer.Option(None, "--as", help="Who moves it (e-mail)."),
-        role: str | None = typer.Option(
-            None, help="Their role in the rules file (default sales_rep)."
-        ),
+        as_email: str | None = AsOption,
+        role: str | None = RoleOption,
         as_json: bool = JsonOption,
     ) -> None:
-        container = build_container()
-        try:
-            ctx = container.context
-            actor = actor_of(ctx, as_email, role)
-            result = advance_deal(ctx, deal, stage, actor=actor, reason=reason)
-        except ChangeRefused as exc:
-            _refused(exc, as_json)
-            return
-        finally:
-            container.close()
-        _print(result, as_json)
+        _run(
+            lambda ctx, actor: advance_deal(ctx, deal, stage, actor=actor, reason=reason),
+            as_email,
+            role,
+            as_json,
+        )
 
     @deals_app.command("assign", help=ASSIGN_HELP)
     def assign_command(
         deal: str = typer.Argument(..., help="The deal's Brevo id."),
         email: str = typer.Argument(..., help="The new owner's e-mail."),
         reason: str | None = typer.Option(None, help="Why (told to the earlier seller)."),
-        as_email: str | None = typer.Option(None, "--as", help="Who asks (e-mail)."),
-        role: str | None = typer.Option(
-            None, help="Their role in the rules file (default sales_rep)."
-        ),
+        as_email: str | None = AsOption,
+        role: str | None = RoleOption,
         as_json: bool = JsonOption,
     ) -> None:
-        container = build_container()
-        try:
-            ctx = container.context
-            actor = actor_of(ctx, as_email, role)
-            result = assign_deal(ctx, deal, email, actor=actor, reason=reason)
-        except ChangeRefused as exc:
-            _refused(exc, as_json)
-            return
-        finally:
-            container.close()
-        _print(result, as_json)
+        _run(
+            lambda ctx, actor: assign_deal(ctx, deal, email, actor=actor, reason=reason),
+            as_email,
+            role,
+            as_json,
+        )
