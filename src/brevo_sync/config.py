@@ -100,6 +100,17 @@ class Settings(BaseSettings):
     meta_api_url: str = DEFAULT_META_API_URL
     meta_test_event_code: str | None = None  # routes events to Meta's Test Events view
 
+    # Webhooks (`serve`): a route whose secret or token is not set answers 404.
+    shopify_webhook_secret: SecretStr | None = None
+    woocommerce_webhook_secret: SecretStr | None = None
+    order_webhook_secret: SecretStr | None = None  # our own orders and subscriptions
+    brevo_webhook_token: SecretStr | None = None  # Brevo's CRM webhooks: bearer or basic auth
+    webhook_max_body_bytes: int = Field(default=1_048_576, ge=1)
+    # Brevo's webhooks wake an early pull this long after the first of a burst.
+    hint_debounce_seconds: float = Field(default=2.0, ge=0)
+    # A delivery whose processing failed this many times becomes a dead letter.
+    inbox_max_attempts: int = Field(default=10, ge=1)
+
     # Logs
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from tests.e2e.conftest import Cli
 
@@ -38,5 +39,11 @@ def test_demo_runs_end_to_end_and_leaves_its_mirror(offline_cli: Cli) -> None:
     assert doc["advanced"]["change"] == "NEW_LEAD -> QUALIFICATION"
     assert doc["push"]["dead"] == 0 and doc["push"]["sent"] >= 2
     assert doc["push"]["requests_total"] == doc["plan"]["crm_requests"]
+    # It ends with the sales team's view: the forecast and a self-contained report page.
+    assert doc["forecast"]["count"] > 0 and doc["forecast"]["by_stage"]
+    page = Path(doc["report"]).read_text(encoding="utf-8")
+    assert (
+        "Sales pipeline report" in page and "<svg" in page and "http" not in page.split("<body")[0]
+    )
     # Alerts are raised once per crossing: the second sweep finds (almost) nothing new.
     assert sum(doc["rules_sweep"]["raised"].values()) < int(swept.group(1))

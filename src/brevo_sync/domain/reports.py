@@ -48,6 +48,7 @@ class AlertQuery:
     owner_ids: frozenset[str] | None = None
     open_only: bool = False
     limit: int | None = 50
+    deal_ids: frozenset[str] | None = None  # only alerts about these deals
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,10 @@ class AlertFilter:
     owner: str | None = None  # Brevo user id or e-mail
     open_only: bool = False
     limit: int | None = 50
+    deal: str | None = None  # only alerts about this deal (its Brevo id)
+    # Only alerts about deals of these owners (user ids or e-mails, as stored): who a caller
+    # of the ops API may see. None: no such limit.
+    owners_within: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +80,15 @@ def list_alerts(ctx: ServiceContext, f: AlertFilter) -> AlertListing:
         pipelines = uow.catalog.pipelines()
     rules = expand_rules(f.rules, pipelines)
     owner = resolve_owner(ctx, f.owner) if f.owner else None
+    owner_ids = owner.ids if owner else None
+    if f.owners_within is not None:
+        owner_ids = f.owners_within if owner_ids is None else owner_ids & f.owners_within
     query = AlertQuery(
         rules=rules,
-        owner_ids=owner.ids if owner else None,
+        owner_ids=owner_ids,
         open_only=f.open_only,
         limit=None if f.limit is None else f.limit + 1,  # one more: did the limit cut?
+        deal_ids=None if f.deal is None else frozenset({f.deal}),
     )
     with ctx.uow() as uow:
         alerts = uow.queries.alerts(query)

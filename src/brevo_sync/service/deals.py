@@ -46,6 +46,9 @@ class DealFilter:
     sort: str = "-updated"  # a SORTABLE field, "-" in front for descending
     limit: int | None = 50
     closing: str | None = None  # this-month, this-quarter or next-quarter: open deals only
+    # Only deals of these owners (as the mirror stores them: Brevo user ids, or e-mails),
+    # whatever `owner` says: who a caller of the ops API may see. None: no such limit.
+    owners_within: frozenset[str] | None = None
 
     @property
     def amount_options(self) -> list[str]:
@@ -144,10 +147,13 @@ def closing_filter(
 
 
 def _query(f: DealFilter, placement: Placement, owner: OwnerMatch) -> DealQuery:
+    owner_ids = owner.ids if f.owner else None
+    if f.owners_within is not None:
+        owner_ids = f.owners_within if owner_ids is None else owner_ids & f.owners_within
     return DealQuery(
         pipeline_ids=placement.pipeline_ids,
         stage_keys=placement.stage_keys,
-        owner_ids=owner.ids if f.owner else None,
+        owner_ids=owner_ids,
         min_amount=f.min_amount,
         max_amount=f.max_amount,
         created_from=f.created_from,

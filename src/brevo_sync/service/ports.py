@@ -26,6 +26,7 @@ from brevo_sync.domain.analytics_facts import (
 from brevo_sync.domain.budget import BudgetSnapshot, RequestCounter
 from brevo_sync.domain.deal import Deal, DealAttribute, Pipeline
 from brevo_sync.domain.forecast import ForecastGroup, ForecastScope
+from brevo_sync.domain.inbox import Delivery, InboxFilter, InboxKind, InboxRow
 from brevo_sync.domain.moves import MirroredDeal, StageMove
 from brevo_sync.domain.order_intake import OrderRecord
 from brevo_sync.domain.outbox import (
@@ -50,6 +51,7 @@ from brevo_sync.domain.rules.timing import StaleRule, TimeRules
 from brevo_sync.domain.rules.validation import Problem, ValidationReport
 from brevo_sync.domain.runs import RunInfo, RunResult
 from brevo_sync.domain.sync import DealPage, Quarantined, RawRecord, SyncState
+from brevo_sync.domain.tokens import ApiToken
 
 # Called with (seconds to wait, what is awaited) before the gateway sleeps for the budget.
 WaitListener = Callable[[float, str], None]
@@ -368,6 +370,57 @@ class OutboxRepository(Protocol):
     def save_task_types(self, types: Mapping[str, str], now: datetime) -> None: ...
 
 
+class InboxRepository(Protocol):
+    """Webhook deliveries accepted (`domain/inbox.py`): each delivery and each order once."""
+
+    def add(self, delivery: Delivery, now: datetime) -> tuple[int, bool]:
+        """Record it, pending and due now, unless a row has its delivery key or dedupe key:
+        (its id, True), or (the id of the row it repeats, False). Two transactions adding the
+        same delivery at once: one records it, the other (after the first commits) gets False."""
+        ...
+
+    def get(self, row_id: int) -> InboxRow | None: ...
+
+    def find(self, query: InboxFilter) -> list[InboxRow]:
+        """Rows matching `query`, newest first."""
+        ...
+
+    def claim(
+        self, kinds: Sequence[InboxKind], now: datetime, *, lease_until: datetime, limit: int
+    ) -> list[InboxRow]:
+        """Take up to `limit` pending rows of `kinds` due at `now`, oldest first: each gets an
+        attempt counted and is not due again before `lease_until`. A row is claimed by one
+        caller only, however many claim at once (PostgreSQL: SKIP LOCKED)."""
+        ...
+
+    def finish(self, row_ids: Sequence[int], *, outcome: str, now: datetime) -> int:
+        """Mark rows processed (done, with what came of them); returns how many changed."""
+        ...
+
+    def fail(
+        self, row_id: int, *, error: str, retry_at: datetime | None, attempt: bool = False
+    ) -> None:
+        """An attempt failed: pending again from `retry_at`, or dead (`retry_at` None), with
+        the reason. `attempt`: count an attempt here (a row processed without a claim)."""
+        ...
+
+    def newest_pending(self, kind: InboxKind) -> int | None:
+        """The id of the newest pending row of `kind` (hints: what a pull will cover)."""
+        ...
+
+    def finish_pending(self, kind: InboxKind, *, up_to: int, outcome: str, now: datetime) -> int:
+        """Mark every pending row of `kind` with an id up to `up_to` done; how many."""
+        ...
+
+    def retry(self, row_ids: Sequence[int], now: datetime) -> int:
+        """Dead (or waiting) rows pending again, due now, attempts reset; how many changed."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Rows by state."""
+        ...
+
+
 class OrderRepository(Protocol):
     """Orders and subscriptions received (`domain/order_intake.py`): each (shop, id) once."""
 
@@ -522,6 +575,28 @@ class ReportQueries(Protocol):
         ...
 
 
+class TokenRepository(Protocol):
+    """The ops API's bearer tokens (`domain/tokens.py`), kept as SHA-256 hashes."""
+
+    def add(self, token: ApiToken, token_hash: str) -> ApiToken:
+        """Store a new token; returns it with its id."""
+        ...
+
+    def all(self) -> list[ApiToken]:
+        """Every token, revoked ones too, oldest first."""
+        ...
+
+    def by_hash(self, token_hash: str) -> ApiToken | None: ...
+
+    def revoke(self, token_id: int, now: datetime) -> bool:
+        """Revoke an active token; False when there is none with that id or it was revoked."""
+        ...
+
+    def touch(self, token_id: int, now: datetime) -> None:
+        """Note that the token was just used (`last_used_at`)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the mirror: `with uow: ...; uow.commit()` (no commit: rollback)."""
 
@@ -562,6 +637,9 @@ class UnitOfWork(Protocol):
     def orders(self) -> OrderRepository: ...
 
     @property
+    def inbox(self) -> InboxRepository: ...
+
+    @property
     def commission(self) -> CommissionSource: ...
 
     @property
@@ -569,6 +647,9 @@ class UnitOfWork(Protocol):
 
     @property
     def report(self) -> ReportQueries: ...
+
+    @property
+    def tokens(self) -> TokenRepository: ...
 
     def __enter__(self) -> Self: ...
 
@@ -597,6 +678,11 @@ class MirrorLock(Protocol):
 class SchemaAdmin(Protocol):
     def upgrade(self) -> tuple[str | None, str]:
         """Bring the schema to this version's; (revision before, revision after)."""
+        ...
+
+    def revisions(self) -> tuple[str | None, str]:
+        """(the database's revision, None when it has no schema; this version's). Reaches the
+        database: StoreError when it cannot."""
         ...
 
 

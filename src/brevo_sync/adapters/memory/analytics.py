@@ -114,11 +114,6 @@ class MemoryAnalyticsQueries:
             rows.sort(key=lambda h: (h.changed_at, h.id))
         return found
 
-    def _positions(self) -> dict[tuple[str, str], int]:
-        return {
-            (p.id, s.id): s.position for p in self._tx.tables.pipelines.values() for s in p.stages
-        }
-
     # -- the port -------------------------------------------------------------------------
     def forecast_groups(self, scope: ForecastScope) -> list[ForecastGroup]:
         period = scope.period

@@ -55,6 +55,9 @@ class MemorySchemaAdmin:
         self._mirror.schema_revision = MEMORY_REVISION
         return before, MEMORY_REVISION
 
+    def revisions(self) -> tuple[str | None, str]:
+        return self._mirror.schema_revision, MEMORY_REVISION
+
 
 if TYPE_CHECKING:  # mypy holds these to their ports
 

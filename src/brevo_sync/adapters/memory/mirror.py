@@ -28,11 +28,13 @@ from brevo_sync.adapters.memory.rows import (
 )
 from brevo_sync.adapters.memory.tables import Pending, Table
 from brevo_sync.domain.deal import DealAttribute, Pipeline
+from brevo_sync.domain.inbox import InboxRow
 from brevo_sync.domain.order_intake import OrderRecord
 from brevo_sync.domain.outbox import Conflict, LedgerEntry, OutboxRow
 from brevo_sync.domain.reconcile import ReconcileState
 from brevo_sync.domain.reports import Person
 from brevo_sync.domain.runs import RunInfo
+from brevo_sync.domain.tokens import ApiToken
 
 SYNC_KEY = "deals"  # the one synced resource, as the SQL sync_state row's key
 
@@ -58,6 +60,8 @@ class MirrorTables:
     conflicts: Table[int, Conflict] = field(default_factory=Table)
     task_types: Table[str, str] = field(default_factory=Table)  # lower-case title -> id
     orders: Table[tuple[str, str], OrderRecord] = field(default_factory=Table)  # (shop, id)
+    api_tokens: Table[int, tuple[ApiToken, str]] = field(default_factory=Table)  # (token, hash)
+    inbox: Table[int, InboxRow] = field(default_factory=Table)  # webhook deliveries
 
 
 @dataclass
@@ -81,6 +85,8 @@ class Changes:
     conflicts: Pending[int, Conflict]
     task_types: Pending[str, str]
     orders: Pending[tuple[str, str], OrderRecord]
+    api_tokens: Pending[int, tuple[ApiToken, str]]
+    inbox: Pending[int, InboxRow]
 
     @classmethod
     def over(cls, tables: MirrorTables, guard: threading.RLock) -> Changes:

@@ -148,6 +148,8 @@ class MemoryMirrorQueries:
         if query.owner_ids is not None:
             owners = query.owner_ids
             views = [v for v in views if v.owner is not None and v.owner in owners]
+        if query.deal_ids is not None:
+            views = [v for v in views if v.deal_id in query.deal_ids]
         if query.open_only:
             views = [v for v in views if v.acknowledged_at is None]
         views.sort(key=lambda v: (v.raised_at, v.id), reverse=True)

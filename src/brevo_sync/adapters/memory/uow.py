@@ -26,6 +26,7 @@ from brevo_sync.adapters.memory.deals import (
     MemoryDealRepository,
     MemoryStageHistory,
 )
+from brevo_sync.adapters.memory.inbox import MemoryInboxRepository
 from brevo_sync.adapters.memory.mirror import MemoryMirror, Transaction
 from brevo_sync.adapters.memory.orders import MemoryOrderRepository
 from brevo_sync.adapters.memory.outbox import MemoryOutboxRepository
@@ -33,6 +34,7 @@ from brevo_sync.adapters.memory.queries import MemoryMirrorQueries
 from brevo_sync.adapters.memory.reconcile import MemoryReconcileRepository
 from brevo_sync.adapters.memory.report import MemoryReportQueries
 from brevo_sync.adapters.memory.state import MemoryRunRepository, MemorySyncStateRepository
+from brevo_sync.adapters.memory.tokens import MemoryTokenRepository
 
 if TYPE_CHECKING:
     from brevo_sync.service.ports import UnitOfWork
@@ -52,9 +54,11 @@ class MemoryUnitOfWork:
     queries: MemoryMirrorQueries
     reconcile: MemoryReconcileRepository
     orders: MemoryOrderRepository
+    inbox: MemoryInboxRepository
     commission: MemoryCommissionSource
     analytics: MemoryAnalyticsQueries
     report: MemoryReportQueries
+    tokens: MemoryTokenRepository
 
     def __init__(self, mirror: MemoryMirror) -> None:
         self._mirror = mirror
@@ -76,9 +80,11 @@ class MemoryUnitOfWork:
         self.reconcile = MemoryReconcileRepository(tx)
         self.outbox = MemoryOutboxRepository(tx)
         self.orders = MemoryOrderRepository(tx)
+        self.inbox = MemoryInboxRepository(tx)
         self.commission = MemoryCommissionSource(tx)
         self.analytics = MemoryAnalyticsQueries(tx)
         self.report = MemoryReportQueries(tx)
+        self.tokens = MemoryTokenRepository(tx)
         return self
 
     def __exit__(

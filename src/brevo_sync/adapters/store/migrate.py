@@ -103,3 +103,10 @@ class AlembicSchemaAdmin:
 
     def upgrade(self) -> tuple[str | None, str]:
         return upgrade(self._engine)
+
+    def revisions(self) -> tuple[str | None, str]:
+        name = describe_url(self._engine.url.render_as_string(hide_password=False))
+        try:
+            return _revision(self._engine, name), head_revision()
+        except sa.exc.SQLAlchemyError as exc:  # _revision names the usual connection failure
+            raise StoreError(f"cannot read the schema of {name}: {exc.__class__.__name__}") from exc

@@ -158,6 +158,8 @@ class SqlMirrorQueries:
             )
         if q.owner_ids is not None:
             query = query.where(deals.c.owner.in_(sorted(q.owner_ids)))
+        if q.deal_ids is not None:
+            query = query.where(alerts.c.deal_id.in_(sorted(q.deal_ids)))
         if q.open_only:
             query = query.where(alerts.c.acknowledged_at.is_(None))
         query = query.order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())

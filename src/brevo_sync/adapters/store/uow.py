@@ -28,12 +28,14 @@ from brevo_sync.adapters.store.event_store import (
     SqlEventRepository,
     SqlPeopleRepository,
 )
+from brevo_sync.adapters.store.inbox_store import SqlInboxRepository
 from brevo_sync.adapters.store.orders_store import SqlOrderRepository
 from brevo_sync.adapters.store.outbox_store import SqlOutboxRepository
 from brevo_sync.adapters.store.queries import SqlMirrorQueries
 from brevo_sync.adapters.store.reconcile_store import SqlReconcileRepository
 from brevo_sync.adapters.store.report_sql import SqlReportQueries
 from brevo_sync.adapters.store.state_store import SqlRunRepository, SqlSyncStateRepository
+from brevo_sync.adapters.store.token_store import SqlTokenRepository
 
 
 class SqlUnitOfWork:
@@ -50,9 +52,11 @@ class SqlUnitOfWork:
     queries: SqlMirrorQueries
     reconcile: SqlReconcileRepository
     orders: SqlOrderRepository
+    inbox: SqlInboxRepository
     commission: SqlCommissionSource
     analytics: SqlAnalyticsQueries
     report: SqlReportQueries
+    tokens: SqlTokenRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -74,9 +78,11 @@ class SqlUnitOfWork:
         self.reconcile = SqlReconcileRepository(conn)
         self.outbox = SqlOutboxRepository(conn)
         self.orders = SqlOrderRepository(conn)
+        self.inbox = SqlInboxRepository(conn)
         self.commission = SqlCommissionSource(conn)
         self.analytics = SqlAnalyticsQueries(conn)
         self.report = SqlReportQueries(conn)
+        self.tokens = SqlTokenRepository(conn)
         return self
 
     def __exit__(

@@ -35,6 +35,7 @@ from brevo_sync.entrypoints.cli import (
     serve_cmd,
     stale_cmd,
     status_cmd,
+    tokens_cmd,
 )
 from brevo_sync.errors import BrevoSyncError, ConfigError, Interrupted, UsageError
 
@@ -72,6 +73,7 @@ def _root(
 
 for module in (
     serve_cmd,
+    tokens_cmd,
     pull_cmd,
     push_cmd,
     outbox_cmd,

@@ -6,6 +6,7 @@ import os
 import random
 from collections import Counter
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -21,11 +22,14 @@ from brevo_sync.entrypoints.cli.common import (
     stdout,
     stop_on_signals,
 )
+from brevo_sync.entrypoints.cli.forecast_cmd import By, show
 from brevo_sync.entrypoints.cli.pull_cmd import describe, report_json
 from brevo_sync.entrypoints.cli.push_cmd import describe_plan, describe_push, plan_json, push_json
+from brevo_sync.entrypoints.report import write_report
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.deal_changes import ChangeRefused, ChangeResult, advance_deal
 from brevo_sync.service.deals import DealFilter, list_deals
+from brevo_sync.service.forecast import ForecastRequest, forecast
 from brevo_sync.service.people import look_up_people
 from brevo_sync.service.plan import plan_push
 from brevo_sync.service.pull import pull_deals
@@ -40,9 +44,15 @@ BREVO_SYNC_DATABASE_URL (default ./brevo_sync.db) with a full pull and run the s
 over it, let a "sales rep" move a deal and edit two in the sandbox, and pull again
 incrementally to show what a change costs and what the rules decide about the move.
 
-Afterwards `brevo-sync status`, `deals list` and `alerts` show the demo's mirror."""
+Then the write path: an operator moves a deal (`deals advance`), `plan` shows the cost
+without spending, and `push` sends it with what the rules decided. It ends with the sales
+team's view: the forecast, and the report page ./brevo_sync_report.html.
+
+Afterwards `brevo-sync status`, `deals list`, `alerts`, `forecast` and `outbox list` show
+the demo's mirror."""
 
 EDITS = 3
+REPORT_FILE = "brevo_sync_report.html"  # next to the demo's mirror, in the working directory
 
 
 def _edit_some_deals(state: Any, seed: int) -> list[str]:
@@ -101,6 +111,10 @@ def register(app: typer.Typer) -> None:
                     advanced = _advance_one(ctx)
                     plan = plan_push(ctx)
                     pushed = push_outbox(ctx)
+                # The sales team's view: the report page and the forecast, from the mirror.
+                page = Path(REPORT_FILE)
+                write_report(ctx, page)
+                outlook = forecast(ctx, ForecastRequest())
                 status = mirror_status(ctx, container.settings.requests_per_hour).mirror
                 rows = list_deals(ctx, DealFilter(limit=None, sort="pipeline")).rows
                 pipelines = mirror_pipelines(ctx)
@@ -119,6 +133,8 @@ def register(app: typer.Typer) -> None:
                     "advanced": asdict(advanced) if advanced else None,
                     "plan": plan_json(plan),
                     "push": push_json(pushed, ctx.database),
+                    "report": str(page.resolve()),
+                    "forecast": outlook.to_json(),
                 }
             )
             return
@@ -148,6 +164,11 @@ def register(app: typer.Typer) -> None:
             )
         stdout.print("\n`brevo-sync plan` (no requests):\n" + describe_plan(plan), markup=False)
         stdout.print("\n`brevo-sync push`:\n" + describe_push(pushed), markup=False)
+        stdout.print("")
+        show(outlook, By.stage, ctx.database)
+        stdout.print(
+            f"\nReport (one page, no network needed to view it): {page.resolve()}", markup=False
+        )
         stdout.print(
             f"\nThe mirror ({ctx.database}) holds {plural(status.deals, 'deal')} and "
             f"{plural(status.alerts_open, 'open alert')}. Try `brevo-sync status`, "
