@@ -9,7 +9,9 @@ key, and one that calls Brevo never builds what it does not use. A read-only con
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from brevo_sync.adapters.meta import MetaConversions
 from brevo_sync.adapters.rules_file import load_rules, read_rules
+from brevo_sync.adapters.store.daemon_lock import daemon_guard
 from brevo_sync.adapters.store.engine import check_sqlite_file, create_mirror_engine, describe_url
 from brevo_sync.adapters.store.lock import mirror_lock
 from brevo_sync.adapters.store.migrate import AlembicSchemaAdmin, ensure_schema, require_schema
@@ -75,6 +78,11 @@ class Container:
 
     @cached_property
     def gateway(self) -> BrevoGateway:
+        return self.new_gateway()
+
+    def new_gateway(self) -> BrevoGateway:
+        """A gateway of its own (its own budget count and connections): the daemon gives
+        one to each job, so each counts from what the mirror says every run spent."""
         from brevo_sync.adapters.brevo import build_gateway  # the SDK loads only when needed
 
         api_key = self.settings.require_api_key()
@@ -178,7 +186,28 @@ class Container:
             loyalty_balance_id=str(balance) if balance else None,
             requests_per_hour=s.requests_per_hour,
             features=features,
+            claim_ttl=timedelta(seconds=s.job_claim_seconds),
         )
+
+    @contextmanager
+    def job_context(self) -> Iterator[ServiceContext]:
+        """The context of one daemon job: the container's, with a gateway of its own."""
+        built: list[BrevoGateway] = []
+
+        def gateway() -> BrevoGateway:
+            if not built:
+                built.append(self.new_gateway())
+            return built[0]
+
+        try:
+            yield replace(self.context, gateway=gateway)
+        finally:
+            for made in built:
+                made.close()
+
+    def daemon_guard(self) -> AbstractContextManager[None]:
+        """Held while `run` runs: a second daemon on one SQLite mirror is refused."""
+        return daemon_guard(self.engine)
 
     def close(self) -> None:
         if "gateway" in self.__dict__:

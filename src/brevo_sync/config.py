@@ -111,6 +111,28 @@ class Settings(BaseSettings):
     # A delivery whose processing failed this many times becomes a dead letter.
     inbox_max_attempts: int = Field(default=10, ge=1)
 
+    # HTTP: /readyz fails when the last successful pull is older than this (0: not checked).
+    ready_max_pull_age_seconds: float = Field(default=3600.0, ge=0)
+
+    # The daemon (`brevo-sync run`): when each job runs. The pull adapts between the first
+    # two (backing off while nothing changes); with BREVO_SYNC_BREVO_WEBHOOK_TOKEN set, Brevo's
+    # webhooks pull early and the poll is a safety net every `pull_hinted_interval_seconds`.
+    pull_interval_seconds: float = Field(default=60.0, gt=0)
+    pull_max_interval_seconds: float = Field(default=900.0, gt=0)
+    pull_hinted_interval_seconds: float = Field(default=3600.0, gt=0)
+    push_interval_seconds: float = Field(default=15.0, gt=0)
+    inbox_interval_seconds: float = Field(default=5.0, gt=0)
+    sweep_interval_seconds: float = Field(default=900.0, gt=0)
+    renewals_interval_seconds: float = Field(default=86400.0, gt=0)
+    renewals_cron: str | None = None  # a crontab line (UTC) instead of the interval
+    reconcile_interval_seconds: float = Field(default=86400.0, gt=0)
+    reconcile_cron: str | None = None
+    # A job's claim on its shared slot lasts this long unless renewed (a dead replica's runs
+    # are taken over after it); renewed every third of it while the job runs.
+    job_claim_seconds: float = Field(default=300.0, gt=0)
+    # SIGTERM: the running steps finish their page or row within this, then the daemon exits.
+    stop_timeout_seconds: float = Field(default=10.0, gt=0)
+
     # Logs
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -143,6 +165,15 @@ class Settings(BaseSettings):
             # psycopg 3 is the driver we ship; the bare scheme would ask for psycopg2.
             return "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
+
+    @field_validator("renewals_cron", "reconcile_cron")
+    @classmethod
+    def _crontab(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if len(value.split()) != 5:
+            raise ValueError("must be a crontab line of 5 fields, e.g. '0 3 * * *'")
+        return value.strip()
 
     @field_validator(
         "loyalty_program_id", "loyalty_balance_id", "meta_pixel_id", "meta_test_event_code"

@@ -125,3 +125,14 @@ def test_help_teaches(offline_cli: Cli) -> None:
         out = _ok(offline_cli(command, "--help"))
         assert f"brevo-sync {command}" in out
         assert "[/" not in out and "[bold" not in out and "**" not in out
+
+
+def test_dates_outside_what_the_mirror_can_hold_are_exit_2(mirrored: Cli) -> None:
+    """9999-12-31 overflowed the SQL date arithmetic and 1969 the UTC timestamps: both are
+    refused with the range, in one line, instead of an internal error."""
+    for args in (
+        ("deals", "list", "--created-to", "9999-12-31"),
+        ("analytics", "--from", "1969-01-01", "--to", "1969-12-31"),
+        ("forecast", "--from", "3000-01-01", "--to", "3000-02-01"),
+    ):
+        assert "outside 1970-01-01 to 2999-12-31" in _refused(mirrored(*args))

@@ -15,6 +15,21 @@ from datetime import UTC, date, datetime, timedelta
 CLOSING_CHOICES = ("this-month", "this-quarter", "next-quarter")
 
 
+# Dates operators may give: the mirror's times are UTC timestamps, which start in 1970, and a
+# year past 2999 overflows what the databases' date arithmetic takes.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def out_of_range(option: str, day: date | None) -> str | None:
+    """Why `day` cannot be used for `option` (None: it can)."""
+    if day is None or FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return (
+        f"{option} {day.isoformat()} is outside {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+    )
+
+
 def month_key(day: date) -> str:
     """`2026-11`: how reports name a month."""
     return f"{day.year:04d}-{day.month:02d}"

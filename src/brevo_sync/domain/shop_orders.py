@@ -98,9 +98,7 @@ def _items(lines: Any, name_key: str) -> list[dict[str, Any]]:
     return items
 
 
-def _parse(
-    data: dict[str, Any], fields: Mapping[str, str], default_currency: str
-) -> ReceivedOrder:
+def _parse(data: dict[str, Any], fields: Mapping[str, str], default_currency: str) -> ReceivedOrder:
     """parse_order, its problems named by the shop's fields; a missing shop is one more."""
     problems = []
     if data["shop"] is None:
@@ -108,7 +106,9 @@ def _parse(
     try:
         order = parse_order(data, default_currency=default_currency)
     except OrderInvalid as exc:
-        problems += [FieldProblem(fields.get(p.field or "", p.field), p.message) for p in exc.problems]
+        problems += [
+            FieldProblem(fields.get(p.field or "", p.field), p.message) for p in exc.problems
+        ]
         raise OrderInvalid(problems) from None
     if problems:
         raise OrderInvalid(problems)
@@ -133,9 +133,9 @@ def shopify_order(data: Any, *, shop: str | None, default_currency: str) -> Rece
         billing.get("first_name"), billing.get("last_name")
     )
     tags = {t.strip().lower() for t in str(order.get("tags") or "").split(",")}
-    b2b = bool(
-        _mapping(order.get("company")) or company or "b2b" in tags
-    ) or _named(order.get("note_attributes"), "name")
+    b2b = bool(_mapping(order.get("company")) or company or "b2b" in tags) or _named(
+        order.get("note_attributes"), "name"
+    )
     ours = {
         "id": order.get("id"),
         "shop": shop,

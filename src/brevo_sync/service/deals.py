@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from brevo_sync.domain.deal import Pipeline
-from brevo_sync.domain.periods import CLOSING_CHOICES, Period
+from brevo_sync.domain.periods import CLOSING_CHOICES, Period, out_of_range
 from brevo_sync.domain.reports import SORTABLE, DealQuery, DealRow
 from brevo_sync.domain.rules.stages import Rulebook
 from brevo_sync.errors import ConfigError, UsageError
@@ -91,6 +91,14 @@ def check_sort(sort: str) -> str:
 def list_deals(ctx: ServiceContext, f: DealFilter) -> DealListing:
     """The deals `f` selects, with stage, pipeline and owner names (`owner_email`)."""
     check_sort(f.sort)
+    for option, day in (
+        ("--created-from", f.created_from),
+        ("--created-to", f.created_to),
+        ("--close-from", f.close_from),
+        ("--close-to", f.close_to),
+    ):
+        if (why := out_of_range(option, day)) is not None:
+            raise UsageError(why)
     with ctx.uow() as uow:
         pipelines = uow.catalog.pipelines()
     placement = resolve_placement(pipelines, f.pipeline, f.stage)

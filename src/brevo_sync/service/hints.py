@@ -2,13 +2,15 @@
 
 A webhook from Brevo says that something changed, never what (it is unsigned, and there is no
 deleted event): the pull is what reads the change. So every accepted hint is an inbox row
-(kind `brevo_hint`) and a wake-up call; `HintPuller` waits `debounce` after the first call of
-a burst, then runs one incremental pull and marks every hint it covers done. A burst of 100
-events costs one pull (one list request for up to a page of changed deals), two when events
-keep coming while the first pull runs. One pull at a time: the pull holds the mirror lock,
-and a pull that finds it busy (a push, a pull of another process) is tried again after the
-debounce. A failed pull leaves its hints pending with the reason; after `max_attempts`
-failures they are dead letters (the next pull that succeeds covers their changes anyway).
+(kind `brevo_hint`) and a wake-up call; `HintPuller` waits until the hints have been quiet
+for `debounce` (and at most `MAX_WAIT_DEBOUNCES` debounces after the first of a burst, so a
+steady stream still pulls every few seconds), then runs one incremental pull and marks every
+hint it covers done. A burst of 100 events costs one pull (one list request for up to a page
+of changed deals), two when events keep coming while the first pull runs. One pull at a
+time: the pull holds the mirror lock, and a pull that finds it busy (a push, a pull of another
+process) is tried again after the debounce. A failed pull leaves its hints pending with the
+reason; after `max_attempts` failures they are dead letters (the next pull that succeeds
+covers their changes anyway).
 
 `pull_for_hints` is the step (the daemon's schedule can call it); `HintPuller.run` the loop
 the HTTP side runs in a thread.
@@ -24,16 +26,19 @@ from typing import TypeVar
 
 import structlog
 
-from brevo_sync.domain.inbox import InboxFilter, retry_delay
+from brevo_sync.domain.inbox import InboxFilter, InboxKind, retry_delay
 from brevo_sync.errors import BrevoSyncError, Interrupted, MirrorBusy
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.pull import PullReport, pull_deals
 
 log = structlog.get_logger(__name__)
 
-HINT = "brevo_hint"
+HINT: InboxKind = "brevo_hint"
 # Without a wake-up call, look for pending hints (left by another process, or to retry) this often.
 POLL_SECONDS = 30.0
+# A burst that never pauses still gets a pull this many debounces after its first hint
+# (2 s debounce: at most 5 s), so a change is in the mirror well within 10 s of its event.
+MAX_WAIT_DEBOUNCES = 2.5
 
 Pull = Callable[[ServiceContext], PullReport]
 T = TypeVar("T")
@@ -120,10 +125,12 @@ class HintPuller:
         self._pull = pull
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._last_wake = time.monotonic()
         self.last: HintReport | None = None
         self.pulls = 0
 
     def wake(self) -> None:
+        self._last_wake = time.monotonic()
         self._wake.set()
 
     def stop(self) -> None:
@@ -143,7 +150,7 @@ class HintPuller:
                 return
             if not woke and not self._safe(self._pending, False):
                 continue
-            if self._stop.wait(self._debounce):  # the rest of the burst arrives meanwhile
+            if self._settled():  # the rest of the burst arrives meanwhile
                 return
             self._wake.clear()
             report = self._safe(self._step, HintReport(error="the pull could not run"))
@@ -157,6 +164,19 @@ class HintPuller:
                     return
             else:
                 failures = 0
+
+    def _settled(self) -> bool:
+        """Wait for the hints to be quiet for the debounce (at most `MAX_WAIT_DEBOUNCES`
+        debounces); True when a stop came first."""
+        first = time.monotonic()
+        latest = first + self._debounce * MAX_WAIT_DEBOUNCES
+        while True:
+            until = min(max(self._last_wake, first) + self._debounce, latest)
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self._stop.wait(remaining):
+                return True
 
     def _step(self) -> HintReport:
         started = time.monotonic()

@@ -50,6 +50,17 @@ def accept_delivery(ctx: ServiceContext, delivery: Delivery) -> Accepted:
     return Accepted(row_id, duplicate=not new)
 
 
+def accept_deliveries(ctx: ServiceContext, deliveries: Sequence[Delivery]) -> list[Accepted]:
+    """Record many deliveries in one transaction (a group commit: one commit, one fsync, for
+    every request that arrived meanwhile), in order; a repeat within the batch is a
+    duplicate of the first. Raises when the transaction fails (nothing is recorded then)."""
+    with ctx.uow() as uow:
+        now = ctx.clock()
+        added = [uow.inbox.add(delivery, now) for delivery in deliveries]
+        uow.commit()
+    return [Accepted(row_id, duplicate=not new) for row_id, new in added]
+
+
 @dataclass
 class InboxReport:
     claimed: int = 0

@@ -27,6 +27,7 @@ from brevo_sync.domain.budget import BudgetSnapshot, RequestCounter
 from brevo_sync.domain.deal import Deal, DealAttribute, Pipeline
 from brevo_sync.domain.forecast import ForecastGroup, ForecastScope
 from brevo_sync.domain.inbox import Delivery, InboxFilter, InboxKind, InboxRow
+from brevo_sync.domain.jobs import Finished, JobRun, JobSlot
 from brevo_sync.domain.moves import MirroredDeal, StageMove
 from brevo_sync.domain.order_intake import OrderRecord
 from brevo_sync.domain.outbox import (
@@ -337,6 +338,18 @@ class OutboxRepository(Protocol):
         """Pending rows whose time has come, oldest first."""
         ...
 
+    def claim(
+        self, now: datetime, *, owner: str, until: datetime, limit: int | None = None
+    ) -> list[OutboxRow]:
+        """Due pending rows (as `due`) that no other push holds, now held by `owner` until
+        `until` (a push that dies lets go when that passes), oldest first. Two pushes
+        claiming at once never get the same row (PostgreSQL: FOR UPDATE SKIP LOCKED)."""
+        ...
+
+    def release_claims(self, owner: str) -> int:
+        """Let go of every row `owner` holds; how many."""
+        ...
+
     def in_state(self, state: State, limit: int | None = None) -> list[OutboxRow]: ...
 
     def open_updates(self, deal_ids: Sequence[str]) -> dict[str, list[OutboxRow]]:
@@ -575,6 +588,40 @@ class ReportQueries(Protocol):
         ...
 
 
+class JobRepository(Protocol):
+    """The daemon's job slots, shared by every replica on the database (`domain/jobs.py`),
+    and the log of their runs."""
+
+    def slots(self) -> list[JobSlot]: ...
+
+    def get(self, job: str) -> JobSlot | None: ...
+
+    def claim(self, job: str, *, replica: str, now: datetime, until: datetime) -> JobSlot | None:
+        """Take the job's slot if it is due and free (or its claim expired): the slot as
+        claimed (its `runs` is this run's sequence number, logged in the run log), or None
+        when another replica has it or it is not due. One caller wins, however many try."""
+        ...
+
+    def extend(self, job: str, *, replica: str, until: datetime) -> bool:
+        """Keep a claim alive while the run goes on; False when it is no longer ours."""
+        ...
+
+    def release(
+        self, job: str, seq: int, *, replica: str, now: datetime, finished: Finished
+    ) -> bool:
+        """End run `seq`: log how it ended and free the slot, due again at
+        `finished.next_due_at`; False when the claim was no longer ours (it expired)."""
+        ...
+
+    def hint(self, job: str, due_at: datetime) -> None:
+        """Make the job due at `due_at` if it was due later (a webhook asks for a pull)."""
+        ...
+
+    def runs_since(self, since: datetime, job: str | None = None) -> list[JobRun]:
+        """Runs started at or after `since`, by job and sequence."""
+        ...
+
+
 class TokenRepository(Protocol):
     """The ops API's bearer tokens (`domain/tokens.py`), kept as SHA-256 hashes."""
 
@@ -650,6 +697,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tokens(self) -> TokenRepository: ...
+
+    @property
+    def jobs(self) -> JobRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -73,12 +73,24 @@ def push_outbox(ctx: ServiceContext, progress: PushProgress | None = None) -> Pu
     report = PushReport()
     out = Outcomes()
     with recorded_run(ctx, "push", gateway) as run:
+        owner = f"push run {run.id}"  # unique across replicas: the runs table is shared
         try:
-            _push(ctx, gateway, out, report, progress)
+            _push(ctx, gateway, out, report, progress, owner)
         finally:
+            _release(ctx, owner)
             report.requests = run.requests()
             _fill(report, out)
     return report
+
+
+def _release(ctx: ServiceContext, owner: str) -> None:
+    """Rows this push claimed and did not finish are free for the next one at once."""
+    try:
+        with ctx.uow() as uow:
+            uow.outbox.release_claims(owner)
+            uow.commit()
+    except Exception:  # their claims expire anyway
+        log.warning("could not release the push's claims", exc_info=True)
 
 
 def _push(
@@ -87,13 +99,16 @@ def _push(
     out: Outcomes,
     report: PushReport,
     progress: PushProgress | None,
+    owner: str,
 ) -> None:
     book = ctx.rules()
     reference = book.attributes.reference
     recover(ctx, gateway, reference, out)
-    with ctx.uow() as uow:
-        due = uow.outbox.due(ctx.clock())
+    now = ctx.clock()
+    with ctx.uow() as uow:  # rows another push (a replica) holds are skipped, not waited for
+        due = uow.outbox.claim(now, owner=owner, until=now + ctx.push.claim_ttl)
         pulled_at = uow.sync.get().last_success_at
+        uow.commit()
     ready, waiting = sendable(due)
     ready = _drop_orphans(ctx, ready + waiting, out, ready)
     report.waiting = len(waiting)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from brevo_sync.domain.deal import Pipeline
+from brevo_sync.domain.periods import out_of_range
 from brevo_sync.domain.rules.stages import Rulebook
 from brevo_sync.errors import UsageError
 from brevo_sync.service.context import ServiceContext
@@ -66,5 +67,8 @@ def owner_names(
 
 
 def check_dates(start: date | None, end: date | None) -> None:
+    for why in (out_of_range("--from", start), out_of_range("--to", end)):
+        if why is not None:
+            raise UsageError(why)
     if start is not None and end is not None and end < start:
         raise UsageError(f"--to {end} is before --from {start}: the period would be empty")

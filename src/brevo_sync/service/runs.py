@@ -64,7 +64,8 @@ def recorded_run(
         outcome: Outcome = "failed"
         detail: str | None = None
         try:
-            yield handle
+            with structlog.contextvars.bound_contextvars(run_id=run_id):  # on every log line
+                yield handle
             outcome = "ok"
         except (Interrupted, KeyboardInterrupt) as exc:
             outcome = "interrupted"

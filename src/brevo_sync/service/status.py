@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from brevo_sync.domain.reports import MirrorStatus
 from brevo_sync.service.context import ServiceContext
+from brevo_sync.service.daemon_status import DaemonStatus, daemon_status
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,9 +17,11 @@ class StatusReport:
     outbox: dict[str, int] = field(default_factory=dict)  # rows by state
     loyalty: bool = False  # loyalty program configured: awards are sent
     conversions: bool = False  # Meta Conversions API configured
+    daemon: DaemonStatus | None = None  # the shared budget, per-job spend, drain, delete check
 
 
-def mirror_status(ctx: ServiceContext, requests_per_hour: int) -> StatusReport:
+def mirror_status(ctx: ServiceContext, requests_per_hour: int, reserve: int = 0) -> StatusReport:
+    daemon = daemon_status(ctx, requests_per_hour=requests_per_hour, reserve=reserve)
     with ctx.uow() as uow:
         return StatusReport(
             ctx.database,
@@ -27,6 +30,7 @@ def mirror_status(ctx: ServiceContext, requests_per_hour: int) -> StatusReport:
             outbox=uow.outbox.counts(),
             loyalty=ctx.push.features.loyalty,
             conversions=ctx.push.features.conversions,
+            daemon=daemon,
         )
 
 

@@ -211,4 +211,3 @@ def _touched(ctx: ServiceContext, token: ApiToken) -> ApiToken:
 
 def _at(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC" if value else "an unknown time"
-

@@ -26,9 +26,9 @@ class MemoryInboxRepository:
 
     def add(self, delivery: Delivery, now: datetime) -> tuple[int, bool]:
         for row in self._rows():
-            if (delivery.delivery_key is not None and row.delivery_key == delivery.delivery_key) or (
-                delivery.dedupe_key is not None and row.dedupe_key == delivery.dedupe_key
-            ):
+            if (
+                delivery.delivery_key is not None and row.delivery_key == delivery.delivery_key
+            ) or (delivery.dedupe_key is not None and row.dedupe_key == delivery.dedupe_key):
                 return row.id, False
         table = self._tx.tables.inbox
         row_id = table.new_id()

@@ -29,6 +29,7 @@ from brevo_sync.adapters.memory.rows import (
 from brevo_sync.adapters.memory.tables import Pending, Table
 from brevo_sync.domain.deal import DealAttribute, Pipeline
 from brevo_sync.domain.inbox import InboxRow
+from brevo_sync.domain.jobs import JobRun, JobSlot
 from brevo_sync.domain.order_intake import OrderRecord
 from brevo_sync.domain.outbox import Conflict, LedgerEntry, OutboxRow
 from brevo_sync.domain.reconcile import ReconcileState
@@ -62,6 +63,9 @@ class MirrorTables:
     orders: Table[tuple[str, str], OrderRecord] = field(default_factory=Table)  # (shop, id)
     api_tokens: Table[int, tuple[ApiToken, str]] = field(default_factory=Table)  # (token, hash)
     inbox: Table[int, InboxRow] = field(default_factory=Table)  # webhook deliveries
+    job_slots: Table[str, JobSlot] = field(default_factory=Table)  # the daemon's jobs
+    job_runs: Table[tuple[str, int], JobRun] = field(default_factory=Table)  # (job, seq)
+    outbox_claims: Table[int, tuple[str, datetime]] = field(default_factory=Table)  # by row
 
 
 @dataclass
@@ -87,6 +91,9 @@ class Changes:
     orders: Pending[tuple[str, str], OrderRecord]
     api_tokens: Pending[int, tuple[ApiToken, str]]
     inbox: Pending[int, InboxRow]
+    job_slots: Pending[str, JobSlot]
+    job_runs: Pending[tuple[str, int], JobRun]
+    outbox_claims: Pending[int, tuple[str, datetime]]
 
     @classmethod
     def over(cls, tables: MirrorTables, guard: threading.RLock) -> Changes:

@@ -96,6 +96,27 @@ class MemoryOutboxRepository:
         rows = [r for r in self._rows() if r.due(now)]
         return rows if limit is None else rows[:limit]
 
+    def claim(
+        self, now: datetime, *, owner: str, until: datetime, limit: int | None = None
+    ) -> list[OutboxRow]:
+        claims = self._tx.tables.outbox_claims
+        rows = []
+        for r in self._rows():
+            held = claims.get(r.id)
+            if r.due(now) and (held is None or held[1] <= now or held[0] == owner):
+                rows.append(r)
+        rows = rows if limit is None else rows[:limit]
+        for r in rows:
+            claims.put(r.id, (owner, until))
+        return rows
+
+    def release_claims(self, owner: str) -> int:
+        claims = self._tx.tables.outbox_claims
+        mine = [row_id for row_id, (holder, _) in claims.items() if holder == owner]
+        for row_id in mine:
+            claims.delete(row_id)
+        return len(mine)
+
     def in_state(self, state: State, limit: int | None = None) -> list[OutboxRow]:
         rows = [r for r in self._rows() if r.state == state]
         return rows if limit is None else rows[:limit]

@@ -27,6 +27,7 @@ from brevo_sync.adapters.memory.deals import (
     MemoryStageHistory,
 )
 from brevo_sync.adapters.memory.inbox import MemoryInboxRepository
+from brevo_sync.adapters.memory.jobs import MemoryJobRepository
 from brevo_sync.adapters.memory.mirror import MemoryMirror, Transaction
 from brevo_sync.adapters.memory.orders import MemoryOrderRepository
 from brevo_sync.adapters.memory.outbox import MemoryOutboxRepository
@@ -59,6 +60,7 @@ class MemoryUnitOfWork:
     analytics: MemoryAnalyticsQueries
     report: MemoryReportQueries
     tokens: MemoryTokenRepository
+    jobs: MemoryJobRepository
 
     def __init__(self, mirror: MemoryMirror) -> None:
         self._mirror = mirror
@@ -85,6 +87,7 @@ class MemoryUnitOfWork:
         self.analytics = MemoryAnalyticsQueries(tx)
         self.report = MemoryReportQueries(tx)
         self.tokens = MemoryTokenRepository(tx)
+        self.jobs = MemoryJobRepository(tx)
         return self
 
     def __exit__(

@@ -15,15 +15,29 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from brevo_sync.adapters.store.tables import inbox
 from brevo_sync.domain.inbox import Delivery, InboxFilter, InboxKind, InboxRow
 
-
-def _insert(conn: Connection) -> Any:
-    return (sqlite if conn.dialect.name == "sqlite" else postgresql).insert(inbox)
+# INSERT ... ON CONFLICT DO NOTHING (either key: a repeat) RETURNING id, as text with typed
+# parameters: SQLAlchemy compiles it once (its dialect inserts, the ones with
+# `on_conflict_do_nothing`, are compiled anew on every call, which cost a webhook 0.3 ms).
+# Both SQLite (3.35+) and PostgreSQL take this very statement.
+_ADD = (
+    sa.text(
+        "INSERT INTO inbox (route, kind, delivery_key, dedupe_key, payload, headers, state, "
+        "attempts, next_attempt_at, received_at) VALUES (:route, :kind, :delivery_key, "
+        ":dedupe_key, :payload, :headers, 'pending', 0, :now, :now) "
+        "ON CONFLICT DO NOTHING RETURNING id"
+    )
+    .bindparams(
+        sa.bindparam("payload", type_=inbox.c.payload.type),
+        sa.bindparam("headers", type_=inbox.c.headers.type),
+        sa.bindparam("now", type_=inbox.c.received_at.type),
+    )
+    .columns(inbox.c.id)
+)
 
 
 def inbox_row(r: Any) -> InboxRow:
@@ -50,24 +64,16 @@ class SqlInboxRepository:
         self._conn = conn
 
     def add(self, delivery: Delivery, now: datetime) -> tuple[int, bool]:
-        statement = (
-            _insert(self._conn)
-            .values(
-                route=delivery.route,
-                kind=delivery.kind,
-                delivery_key=delivery.delivery_key,
-                dedupe_key=delivery.dedupe_key,
-                payload=delivery.payload,
-                headers=delivery.headers,
-                state="pending",
-                attempts=0,
-                next_attempt_at=now,
-                received_at=now,
-            )
-            .on_conflict_do_nothing()  # either key: a repeat
-            .returning(inbox.c.id)
-        )
-        new_id = self._conn.execute(statement).scalar()
+        values = {
+            "route": delivery.route,
+            "kind": delivery.kind,
+            "delivery_key": delivery.delivery_key,
+            "dedupe_key": delivery.dedupe_key,
+            "payload": delivery.payload,
+            "headers": delivery.headers,
+            "now": now,
+        }
+        new_id = self._conn.execute(_ADD, values).scalar()
         if new_id is not None:
             return int(new_id), True
         return self._repeated(delivery), False

@@ -135,6 +135,52 @@ class SqlOutboxRepository:
             statement = statement.limit(limit)
         return [row_of(r) for r in self._conn.execute(statement)]
 
+    def claim(
+        self, now: datetime, *, owner: str, until: datetime, limit: int | None = None
+    ) -> list[OutboxRow]:
+        """Due pending rows nobody else holds, now held by `owner` until `until`. On
+        PostgreSQL the ids come from SELECT ... FOR UPDATE SKIP LOCKED: two pushes claiming at
+        once get disjoint rows; SQLite has one writer at a time, which gives the same."""
+        c = outbox.c
+        free = sa.or_(c.claimed_until.is_(None), c.claimed_until <= now, c.claimed_by == owner)
+        due = (
+            sa.select(c.id)
+            .where(c.state == "pending", c.next_attempt_at <= now, free)
+            .order_by(c.id)
+        )
+        if limit is not None:
+            due = due.limit(limit)
+        if self._conn.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        ids = [int(i) for i in self._conn.scalars(due)]
+        if not ids:
+            return []
+        rows: list[OutboxRow] = []
+        for start in range(0, len(ids), 500):  # bound the IN list
+            chunk = ids[start : start + 500]
+            self._conn.execute(
+                sa.update(outbox)
+                .where(c.id.in_(chunk))
+                .values(claimed_by=owner, claimed_until=until)
+            )
+            rows += [
+                row_of(r)
+                for r in self._conn.execute(
+                    sa.select(outbox).where(c.id.in_(chunk)).order_by(c.id)
+                )
+            ]
+        return rows
+
+    def release_claims(self, owner: str) -> int:
+        """Let go of every row `owner` holds (the push is over)."""
+        result = self._conn.execute(
+            sa.update(outbox)
+            .where(outbox.c.claimed_by == owner)
+            .values(claimed_by=None, claimed_until=None),
+            execution_options={"preserve_rowcount": True},
+        )
+        return max(result.rowcount, 0)
+
     def in_state(self, state: State, limit: int | None = None) -> list[OutboxRow]:
         statement = sa.select(outbox).where(outbox.c.state == state).order_by(outbox.c.id)
         if limit is not None:

@@ -368,6 +368,10 @@ outbox = sa.Table(
     sa.Column("result_id", sa.String(64)),
     sa.Column("via", sa.String(8)),  # "single" or "import"
     sa.Column("process_id", sa.BigInteger),
+    # A push that took the row (a daemon replica, `push`): others skip it until the claim
+    # expires, so a replica that dies leaves nothing stuck.
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("claimed_until", Stamp),
     sa.Index(None, "state", "next_attempt_at"),
     sa.Index(None, "deal_id", "state"),
     sa.Index(None, "deal_ref"),
@@ -472,4 +476,41 @@ api_tokens = sa.Table(
     sa.Column("created_at", Stamp, nullable=False),
     sa.Column("revoked_at", Stamp),
     sa.Column("last_used_at", Stamp),
+)
+
+
+# The daemon (`brevo-sync run`): one row per job, shared by every replica on the database.
+# A replica runs a job only after claiming its row (a conditional UPDATE: one wins), and the
+# claim expires, so a replica that dies mid-job holds nothing for long (domain/jobs.py).
+job_slots = sa.Table(
+    "job_slots",
+    metadata,
+    sa.Column("job", sa.String(32), primary_key=True),
+    sa.Column("next_due_at", Stamp),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("claim_expires_at", Stamp),
+    sa.Column("runs", sa.Integer, nullable=False, default=0),
+    sa.Column("last_started_at", Stamp),
+    sa.Column("last_finished_at", Stamp),
+    sa.Column("last_outcome", sa.String(16)),
+    sa.Column("last_detail", sa.Text),
+    sa.Column("interval_seconds", sa.Float),
+    sa.Column("failures", sa.Integer, nullable=False, default=0),
+)
+
+# Every claimed run of a job, once: (job, seq) is unique, seq being the slot's claim count.
+job_runs = sa.Table(
+    "job_runs",
+    metadata,
+    big_id(),
+    sa.Column("job", sa.String(32), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("replica", sa.String(64), nullable=False),
+    sa.Column("started_at", Stamp, nullable=False),
+    sa.Column("finished_at", Stamp),
+    sa.Column("outcome", sa.String(16)),
+    sa.Column("requests", sa.Integer, nullable=False, default=0),
+    sa.Column("detail", sa.Text),
+    sa.UniqueConstraint("job", "seq"),
+    sa.Index(None, "started_at"),
 )

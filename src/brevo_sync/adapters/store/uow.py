@@ -29,6 +29,7 @@ from brevo_sync.adapters.store.event_store import (
     SqlPeopleRepository,
 )
 from brevo_sync.adapters.store.inbox_store import SqlInboxRepository
+from brevo_sync.adapters.store.jobs_store import SqlJobRepository
 from brevo_sync.adapters.store.orders_store import SqlOrderRepository
 from brevo_sync.adapters.store.outbox_store import SqlOutboxRepository
 from brevo_sync.adapters.store.queries import SqlMirrorQueries
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
     analytics: SqlAnalyticsQueries
     report: SqlReportQueries
     tokens: SqlTokenRepository
+    jobs: SqlJobRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -83,6 +85,7 @@ class SqlUnitOfWork:
         self.analytics = SqlAnalyticsQueries(conn)
         self.report = SqlReportQueries(conn)
         self.tokens = SqlTokenRepository(conn)
+        self.jobs = SqlJobRepository(conn)
         return self
 
     def __exit__(

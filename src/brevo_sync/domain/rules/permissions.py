@@ -154,6 +154,8 @@ def viewer_projection(config: RulesConfig, deal: Deal) -> Deal:
     name = f"Deal {deal.id}" if privacy.redact_deal_name else deal.name
     if name is not None and _personal_value(name):
         name = f"Deal {deal.id}"
+    if "deal_name" in kept:  # Brevo's own copy of the name (seed 001: the contact's name)
+        kept["deal_name"] = name
     owner = None if deal.owner and _personal_value(deal.owner) else deal.owner
     return replace(deal, name=name, owner=owner, attributes=kept, contact_ids=())
 

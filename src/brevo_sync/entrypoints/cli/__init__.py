@@ -23,6 +23,7 @@ from brevo_sync.entrypoints.cli import (
     deals_cmd,
     demo_cmd,
     forecast_cmd,
+    inbox_cmd,
     orders_cmd,
     outbox_cmd,
     pull_cmd,
@@ -31,6 +32,7 @@ from brevo_sync.entrypoints.cli import (
     renewals_cmd,
     report_cmd,
     rules_cmd,
+    run_cmd,
     sandbox_cmd,
     serve_cmd,
     stale_cmd,
@@ -77,6 +79,7 @@ for module in (
     pull_cmd,
     push_cmd,
     outbox_cmd,
+    inbox_cmd,
     orders_cmd,
     renewals_cmd,
     reconcile_cmd,
@@ -90,6 +93,7 @@ for module in (
     report_cmd,
     db_cmd,
     rules_cmd,
+    run_cmd,
     sandbox_cmd,
 ):
     module.register(app)

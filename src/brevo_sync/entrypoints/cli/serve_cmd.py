@@ -23,6 +23,10 @@ def register(app: typer.Typer) -> None:
 
         container = build_container()
         try:
-            uvicorn.run(create_app(container), host=host, port=port, log_config=None)
+            # Our access log (web/access_log.py) replaces uvicorn's, which would print each
+            # request's full path and query string.
+            uvicorn.run(
+                create_app(container), host=host, port=port, log_config=None, access_log=False
+            )
         finally:
             container.close()

@@ -16,6 +16,7 @@ from brevo_sync.entrypoints.cli.common import (
     print_json,
     stdout,
 )
+from brevo_sync.service.daemon_status import DaemonStatus
 from brevo_sync.service.status import StatusReport, mirror_status
 
 HELP = """Show the mirror: deals mirrored, the sync cursor, the last sync, Brevo requests spent,
@@ -84,7 +85,34 @@ def describe(report: StatusReport) -> str:
         "Conversions:      "
         + ("on (Meta Conversions API)" if report.conversions else "off (BREVO_SYNC_META_PIXEL_ID)")
     )
+    if report.daemon is not None:
+        lines += daemon_lines(report.daemon)
     return "\n".join(lines)
+
+
+def daemon_lines(d: DaemonStatus) -> list[str]:
+    """The shared budget as the daemon spends it, per job, and what it is waiting for."""
+    b = d.budget
+    source = "as Brevo reported it" if b.source == "brevo" else "under the local ceiling"
+    frees = f", room again {fmt_time(b.frees_at)}" if b.remaining == 0 and b.frees_at else ""
+    spent = ", ".join(f"{job} {n}" for job, n in sorted(d.spent_by_job.items())) or "nothing"
+    drain = "now" if d.drain_seconds <= 0 else f"in {d.drain_seconds / 60:,.0f} min"
+    fits = fmt_time(d.delete_check_at) if d.delete_check_at else "never (share 0)"
+    lines = [
+        f"Daemon budget:    {b.remaining} of {b.limit} requests left {source}{frees}",
+        f"Spent per job:    {spent} (last hour)",
+        f"Queue drains:     {drain} ({plural(d.queue_requests, 'request')} to send)",
+        f"Delete check:     complete by {fits} "
+        f"({plural(d.delete_check_requests, 'request')} to go)",
+    ]
+    for slot in d.jobs:
+        interval = f", every {slot.interval_seconds:,.0f} s" if slot.interval_seconds else ""
+        lines.append(
+            f"  {slot.job:<10} last {slot.last_outcome or 'never'} at "
+            f"{fmt_time(slot.last_finished_at)}, next {fmt_time(slot.next_due_at)}{interval}"
+            + (f" (running on {slot.claimed_by})" if slot.claimed_by else "")
+        )
+    return lines
 
 
 def outbox_line(counts: dict[str, int]) -> str:
@@ -105,6 +133,7 @@ def report_json(report: StatusReport) -> dict[str, Any]:
         "outbox": report.outbox,
         "loyalty": report.loyalty,
         "conversions": report.conversions,
+        "daemon": asdict(report.daemon) if report.daemon is not None else None,
     }
 
 
@@ -113,7 +142,10 @@ def register(app: typer.Typer) -> None:
     def status_command(as_json: bool = JsonOption) -> None:
         container = build_container(writes=False)
         try:
-            report = mirror_status(container.context, container.settings.requests_per_hour)
+            settings = container.settings
+            report = mirror_status(
+                container.context, settings.requests_per_hour, settings.budget_reserve_requests
+            )
         finally:
             container.close()
         if as_json:
