@@ -46,7 +46,7 @@ from brevo_sync.sandbox import SandboxServer, SandboxState
 
 API_KEY = "bench-key"
 SECRETS = {"shopify": "bench-shopify", "woocommerce": "bench-woo", "orders": "bench-own"}
-TOKEN = "bench-brevo-token"
+TOKEN = "bench-brevo-token"  # noqa: S105 - the sandbox run's own
 PG_ADMIN = os.environ.get(
     "BREVO_SYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -259,7 +259,8 @@ def serving(env: dict[str, str], log: Path) -> Any:
                     break
                 except OSError:
                     if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"serve did not start: {log.read_text()[-2000:]}")
+                        tail = log.read_text()[-2000:]
+                        raise RuntimeError(f"serve did not start: {tail}") from None
                     time.sleep(0.1)
             yield port
         finally:
@@ -404,7 +405,9 @@ def main() -> None:
     parser.add_argument("--bursts", type=int, default=20)
     parser.add_argument("--debounce", type=float, default=2.0)
     args = parser.parse_args()
-    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     verdicts = []
     for kind in kinds:

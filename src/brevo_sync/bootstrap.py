@@ -180,6 +180,7 @@ class Container:
             import_batch_size=s.import_batch_size,
             confirm_timeout=timedelta(seconds=s.import_confirm_timeout_seconds),
             max_attempts=s.outbox_max_attempts,
+            first_backoff=timedelta(seconds=s.outbox_backoff_seconds),
             conflict_max_age=timedelta(seconds=s.conflict_max_age_seconds),
             conflict_policy=s.conflict_policy,
             loyalty_program_id=str(program) if program else None,

@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     import_confirm_timeout_seconds: float = Field(default=3600.0, gt=0)
     # A row that failed this many times becomes a dead letter (kept, with its reason).
     outbox_max_attempts: int = Field(default=8, ge=1)
+    # The wait after a row's first failure; it doubles with each further one (at most 6 h).
+    outbox_backoff_seconds: float = Field(default=30.0, gt=0)
     # Before an update: Brevo's values from the mirror when the last pull is younger than
     # this, else one GET of the deal.
     conflict_max_age_seconds: float = Field(default=900.0, ge=0)

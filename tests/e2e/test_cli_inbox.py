@@ -31,20 +31,17 @@ def test_inbox_list_show_retry(offline_cli: Cli) -> None:
     document = json.loads(offline_cli("inbox", "list", "--dead", "--json").stdout)
     assert [r["id"] for r in document["rows"]] == [1]
     assert document["counts"] == {"dead": 1, "pending": 1}
-    kinds = json.loads(offline_cli("inbox", "list", "--kind", "brevo_hint", "--json").stdout)
-    assert [r["kind"] for r in kinds["rows"]] == ["brevo_hint"]
 
     shown = json.loads(offline_cli("inbox", "show", "1", "--json").stdout)
     assert shown["state"] == "dead" and shown["attempts"] == 1
     assert shown["headers"] == {"user-agent": "shop/1"}
-    assert "last_error" in offline_cli("inbox", "show", "1").stdout
 
     retried = offline_cli("inbox", "retry", "1")
     assert retried.returncode == 0 and "1 delivery pending again" in retried.stdout
     again = json.loads(offline_cli("inbox", "show", "1", "--json").stdout)
     assert (again["state"], again["attempts"]) == ("pending", 0)
 
-    for bad in (("inbox", "retry"), ("inbox", "retry", "99"), ("inbox", "list", "--state", "x")):
+    for bad in (("inbox", "retry", "99"), ("inbox", "list", "--kind", "x")):
         refused = offline_cli(*bad)
         assert refused.returncode == 2, bad
         assert refused.stderr.startswith("brevo-sync: "), refused.stderr

@@ -53,7 +53,9 @@ def _stop(proc: subprocess.Popen[str], sig: signal.Signals = signal.SIGTERM) -> 
     sent = time.monotonic()
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=STOP_LIMIT_SECONDS + 5)
-    return time.monotonic() - sent, stderr
+    elapsed = time.monotonic() - sent
+    print(f"{sig.name}: exit {proc.returncode} in {elapsed:.2f} s")  # the figure for the notes
+    return elapsed, stderr
 
 
 def test_once_runs_every_due_job_once_then_nothing_is_due(cli: Cli, sandbox: SandboxServer) -> None:

@@ -57,10 +57,14 @@ def test_the_same_delivery_from_many_connections_at_once_is_one_row(
     mirror_engine: Engine,
 ) -> None:
     def add(i: int) -> tuple[int, bool]:
-        # Half repeat the delivery id, half the order through another route.
+        # Half repeat the delivery id, half the order through another route; some in a
+        # group commit with other orders.
         sent = "shopify:w1" if i % 2 == 0 else f"orders:own-{i}"
         with SqlUnitOfWork(mirror_engine) as uow:
-            result = uow.inbox.add(order(1, sent=sent), NOW)
+            if i % 3 == 0:
+                result = uow.inbox.add_many([order(100 + i), order(1, sent=sent)], NOW)[1]
+            else:
+                result = uow.inbox.add(order(1, sent=sent), NOW)
             uow.commit()
             return result
 
@@ -69,7 +73,12 @@ def test_the_same_delivery_from_many_connections_at_once_is_one_row(
     assert len(new) == 1
     assert {r[0] for r in results} == {new[0][0]}  # type: ignore[index]
     with mirror_engine.connect() as conn:
-        assert conn.scalar(sa.select(sa.func.count()).select_from(inbox)) == 1
+        ones = (
+            sa.select(sa.func.count())
+            .select_from(inbox)
+            .where(inbox.c.payload["id"].as_string() == "1")
+        )
+        assert conn.scalar(ones) == 1
 
 
 def test_concurrent_workers_never_claim_the_same_row(mirror_engine: Engine) -> None:
@@ -121,7 +130,8 @@ def _lifecycle(uow: UnitOfWork) -> list[object]:
     claimed = box.claim(("order", "subscription"), NOW, lease_until=LEASE, limit=10)
     seen.append([(n(r.id), r.attempts, r.next_attempt_at) for r in claimed])
     seen.append(box.claim(("order",), NOW, lease_until=LEASE, limit=10))  # leased: none due
-    seen.append(box.finish([claimed[0].id], outcome="deal queued", now=NOW))
+    seen.append(box.finish({claimed[0].id: "deal queued"}, NOW))
+    seen.append(box.finish({claimed[0].id: "again"}, NOW))  # done already: nothing changes
     box.fail(claimed[1].id, error="no pipelines", retry_at=NOW + timedelta(seconds=5))
     again = box.claim(("order",), NOW + timedelta(seconds=5), lease_until=LEASE, limit=10)
     seen.append([(n(r.id), r.attempts) for r in again])
@@ -135,6 +145,19 @@ def _lifecycle(uow: UnitOfWork) -> list[object]:
     seen.append([(n(r.id), r.state, r.outcome) for r in box.find(InboxFilter(limit=None))])
     seen.append([n(r.id) for r in box.find(InboxFilter(states=("done",), kinds=("order",)))])
     seen.append(box.get(10_000))
+    batch = box.add_many(
+        [
+            order(3, sent="orders:c"),  # new
+            order(1, sent="orders:z"),  # the order of row 1 again
+            order(3, sent="shopify:c"),  # the first of this batch again
+            Delivery("brevo", "brevo_hint", {"e": 3}),
+            order(4, sent="orders:a"),  # a new order, but row 1's delivery id: a repeat
+            Delivery("brevo", "brevo_hint", {"e": 4}),
+            order(5, sent="orders:e"),
+        ],
+        NOW,
+    )
+    seen.append([(n(row_id), new) for row_id, new in batch])
     return seen
 
 

@@ -70,7 +70,8 @@ class LossGroup:
 
 @dataclass(frozen=True, slots=True)
 class MonthStartGroup:
-    """Deals with a close date in `month`, by the stage they were in when it began."""
+    """Deals with a close date in `month` that were open when it began, by the stage they
+    were in then (deals already in a Won or Lost stage have nothing left to forecast)."""
 
     month: date  # its first day
     pipeline_id: str | None

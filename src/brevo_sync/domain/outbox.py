@@ -90,11 +90,11 @@ FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=6)
 
 
-def backoff(attempts: int) -> timedelta:
-    """How long a row waits after its `attempts`-th failure."""
+def backoff(attempts: int, first: timedelta = FIRST_BACKOFF) -> timedelta:
+    """How long a row waits after its `attempts`-th failure: `first`, doubling, capped."""
     if attempts <= 0:
         return timedelta(0)
-    wait: timedelta = FIRST_BACKOFF * (2 ** min(attempts - 1, 20))
+    wait: timedelta = first * (2 ** min(attempts - 1, 20))
     return min(wait, MAX_BACKOFF)
 
 

@@ -49,6 +49,7 @@ class PushOptions:
     import_batch_size: int = 500
     confirm_timeout: timedelta = timedelta(hours=1)
     max_attempts: int = 8
+    first_backoff: timedelta = timedelta(seconds=30)  # doubling after each failure, <= 6 h
     conflict_max_age: timedelta = timedelta(minutes=15)
     conflict_policy: str = "brevo"  # or "ours"
     loyalty_program_id: str | None = None

@@ -28,9 +28,7 @@ class DaemonStatus:
     delete_check_at: datetime | None = None  # when it will have fit (None: never, share 0)
 
 
-def daemon_status(
-    ctx: ServiceContext, *, requests_per_hour: int, reserve: int = 0
-) -> DaemonStatus:
+def daemon_status(ctx: ServiceContext, *, requests_per_hour: int, reserve: int = 0) -> DaemonStatus:
     now = ctx.clock()
     with ctx.uow() as uow:
         spent = uow.runs.spent_since(now - HOUR)

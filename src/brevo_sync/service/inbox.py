@@ -56,7 +56,7 @@ def accept_deliveries(ctx: ServiceContext, deliveries: Sequence[Delivery]) -> li
     duplicate of the first. Raises when the transaction fails (nothing is recorded then)."""
     with ctx.uow() as uow:
         now = ctx.clock()
-        added = [uow.inbox.add(delivery, now) for delivery in deliveries]
+        added = uow.inbox.add_many(deliveries, now)
         uow.commit()
     return [Accepted(row_id, duplicate=not new) for row_id, new in added]
 
@@ -166,11 +166,11 @@ def _settle(
 
 def _write(ctx: ServiceContext, report: InboxReport) -> None:
     now = ctx.clock()
+    done = {row.id: outcome for row, outcome, _, _ in report.settled if outcome is not None}
     with ctx.uow() as uow:
+        uow.inbox.finish(done, now)
         for row, outcome, error, dead in report.settled:
-            if outcome is not None:
-                uow.inbox.finish([row.id], outcome=outcome, now=now)
-            else:
+            if outcome is None:
                 retry_at = None if dead else now + retry_delay(row.attempts)
                 uow.inbox.fail(row.id, error=error or "failed", retry_at=retry_at)
         uow.commit()

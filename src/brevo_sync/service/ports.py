@@ -346,8 +346,8 @@ class OutboxRepository(Protocol):
         claiming at once never get the same row (PostgreSQL: FOR UPDATE SKIP LOCKED)."""
         ...
 
-    def release_claims(self, owner: str) -> int:
-        """Let go of every row `owner` holds; how many."""
+    def release_claims(self, owner: str | None = None) -> int:
+        """Let go of every row `owner` holds (None: every claim); how many."""
         ...
 
     def in_state(self, state: State, limit: int | None = None) -> list[OutboxRow]: ...
@@ -392,6 +392,11 @@ class InboxRepository(Protocol):
         same delivery at once: one records it, the other (after the first commits) gets False."""
         ...
 
+    def add_many(self, deliveries: Sequence[Delivery], now: datetime) -> list[tuple[int, bool]]:
+        """`add` for each, in order, in one statement where the database allows (a group
+        commit); a repeat within the batch names the row of the delivery it repeats."""
+        ...
+
     def get(self, row_id: int) -> InboxRow | None: ...
 
     def find(self, query: InboxFilter) -> list[InboxRow]:
@@ -406,8 +411,9 @@ class InboxRepository(Protocol):
         caller only, however many claim at once (PostgreSQL: SKIP LOCKED)."""
         ...
 
-    def finish(self, row_ids: Sequence[int], *, outcome: str, now: datetime) -> int:
-        """Mark rows processed (done, with what came of them); returns how many changed."""
+    def finish(self, outcomes: Mapping[int, str], now: datetime) -> int:
+        """Mark pending rows processed: done, each with what came of it (row id -> outcome);
+        returns how many changed."""
         ...
 
     def fail(

@@ -105,7 +105,11 @@ def _push(
     reference = book.attributes.reference
     recover(ctx, gateway, reference, out)
     now = ctx.clock()
-    with ctx.uow() as uow:  # rows another push (a replica) holds are skipped, not waited for
+    with ctx.uow() as uow:
+        # A push holds the mirror lock, so no other push runs now: claims left behind are a
+        # dead push's (a replica killed mid-push) and are taken over at once. The claim
+        # itself skips rows another transaction has locked (FOR UPDATE SKIP LOCKED).
+        uow.outbox.release_claims()
         due = uow.outbox.claim(now, owner=owner, until=now + ctx.push.claim_ttl)
         pulled_at = uow.sync.get().last_success_at
         uow.commit()

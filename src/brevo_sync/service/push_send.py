@@ -101,7 +101,7 @@ def mark_failed(
                 "state": "dead" if dead else "pending",
                 "attempts": attempts,
                 "last_error": reason,
-                "next_attempt_at": now + backoff(attempts),
+                "next_attempt_at": now + backoff(attempts, ctx.push.first_backoff),
             }
             uow.outbox.update(row.id, changes)
             if dead:

@@ -26,6 +26,7 @@ from brevo_sync.domain.forecast import ForecastGroup, ForecastScope
 from brevo_sync.domain.periods import day_start, month_key, month_start, next_month
 
 LOYALTY_EVENT = "LoyaltyPointsAwarded"
+MS_PER_DAY = 86_400_000
 Place = frozenset[tuple[str, str]]
 
 
@@ -40,6 +41,10 @@ def json_text(attributes: dict[str, Any] | None, key: str) -> str | None:
 
 def _in(r: DealRecord, places: Place) -> bool:
     return r["pipeline_id"] is not None and (r["pipeline_id"], r["stage_id"]) in places
+
+
+def _placed(h: HistoryRow, places: Place) -> bool:
+    return h.pipeline_id is not None and (h.pipeline_id, h.to_stage_id) in places
 
 
 def _entered(r: DealRecord) -> datetime | None:
@@ -152,15 +157,15 @@ class MemoryAnalyticsQueries:
 
     def stage_stays(self, scope: AnalyticsScope) -> list[StageStays]:
         histories = self._histories({r["id"] for r in self._scoped(scope)})
-        stays: dict[tuple[str, str], list[Any]] = {}
+        stays: dict[tuple[str, str], list[int]] = {}
         for rows in histories.values():
             for here, after in pairwise(rows):
                 if here.pipeline_id is None:
                     continue
-                s = stays.setdefault((here.pipeline_id, here.to_stage_id), [0, Decimal(0)])
-                days = (after.changed_at - here.changed_at) / timedelta(milliseconds=1)
-                s[0], s[1] = s[0] + 1, s[1] + Decimal(round(days)) / 86_400_000
-        return [StageStays(p, st, n, d) for (p, st), (n, d) in stays.items()]
+                s = stays.setdefault((here.pipeline_id, here.to_stage_id), [0, 0])
+                ms = round((after.changed_at - here.changed_at) / timedelta(milliseconds=1))
+                s[0], s[1] = s[0] + 1, s[1] + ms  # whole milliseconds, as the SQL sums them
+        return [StageStays(p, st, n, Decimal(t) / MS_PER_DAY) for (p, st), (n, t) in stays.items()]
 
     def losses(self, scope: AnalyticsScope, reason_attribute: str) -> list[LossGroup]:
         rows = [r for r in self._scoped(scope) if _in(r, scope.lost_stages)]
@@ -201,7 +206,7 @@ class MemoryAnalyticsQueries:
         for r in rows:
             began = month_start(r["close_date"])
             before = [h for h in histories.get(r["id"], []) if h.changed_at < day_start(began)]
-            if before:
+            if before and not _placed(before[-1], scope.closed_stages):
                 then = before[-1]
                 sums[(began, then.pipeline_id, then.to_stage_id, _currency(r))].add(r)
         return [MonthStartGroup(k[0], k[1], k[2], k[3], s.count, s.amount) for k, s in sums.items()]

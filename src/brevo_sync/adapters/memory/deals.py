@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from brevo_sync.adapters.memory.mirror import Transaction
@@ -80,6 +81,20 @@ class MemoryStageHistory:
                     recorded_at=utc(now),
                 ),
             )
+        self._close_stays({m.deal_id for m in moves})
+
+    def _close_stays(self, deal_ids: set[str]) -> None:
+        """As `bulk.close_stays`: each row's left_at is its deal's next row's changed_at."""
+        table = self._tx.tables.history
+        rows = sorted(
+            (r for r in table.values() if r.deal_id in deal_ids), key=lambda r: (r.changed_at, r.id)
+        )
+        following: dict[str, datetime | None] = {}
+        for r in reversed(rows):
+            left_at = following.get(r.deal_id)
+            if r.left_at != left_at:
+                table.put(r.id, replace(r, left_at=left_at))
+            following[r.deal_id] = r.changed_at
 
     def of_deal(self, deal_id: str) -> list[StageMove]:
         rows = [r for r in self._tx.tables.history.values() if r.deal_id == deal_id]

@@ -8,7 +8,7 @@ PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -51,6 +51,9 @@ class MemoryInboxRepository:
         )
         return row_id, True
 
+    def add_many(self, deliveries: Sequence[Delivery], now: datetime) -> list[tuple[int, bool]]:
+        return [self.add(delivery, now) for delivery in deliveries]
+
     def get(self, row_id: int) -> InboxRow | None:
         return self._tx.tables.inbox.get(row_id)
 
@@ -86,9 +89,9 @@ class MemoryInboxRepository:
         self._tx.tables.inbox.put(row_id, replace(row, **changes))  # type: ignore[arg-type]
         return True
 
-    def finish(self, row_ids: Sequence[int], *, outcome: str, now: datetime) -> int:
+    def finish(self, outcomes: Mapping[int, str], now: datetime) -> int:
         done = 0
-        for row_id in row_ids:
+        for row_id, outcome in outcomes.items():
             row = self._tx.tables.inbox.get(row_id)
             if row is not None and row.state == "pending":
                 done += self._change(
@@ -119,7 +122,7 @@ class MemoryInboxRepository:
         ids = [
             r.id for r in self._rows() if r.state == "pending" and r.kind == kind and r.id <= up_to
         ]
-        return self.finish(ids, outcome=outcome, now=now)
+        return self.finish(dict.fromkeys(ids, outcome), now)
 
     def retry(self, row_ids: Sequence[int], now: datetime) -> int:
         changed = 0

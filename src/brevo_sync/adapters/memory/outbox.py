@@ -110,9 +110,9 @@ class MemoryOutboxRepository:
             claims.put(r.id, (owner, until))
         return rows
 
-    def release_claims(self, owner: str) -> int:
+    def release_claims(self, owner: str | None = None) -> int:
         claims = self._tx.tables.outbox_claims
-        mine = [row_id for row_id, (holder, _) in claims.items() if holder == owner]
+        mine = [row_id for row_id, (holder, _) in claims.items() if owner in (None, holder)]
         for row_id in mine:
             claims.delete(row_id)
         return len(mine)

@@ -125,6 +125,7 @@ class HistoryRow:
     source: str
     owner: str | None
     recorded_at: datetime
+    left_at: datetime | None = None  # the changed_at of the deal's next row (stage_history)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,8 @@ HISTORY_COLUMNS = (
     "deal_id", "pipeline_id", "from_stage_id", "to_stage_id", "changed_at", "source", "owner",
     "recorded_at",
 )  # fmt: skip
-if set(HISTORY_COLUMNS) != {c.name for c in stage_history.columns} - {"id"}:
+# left_at is derived: `close_stays` writes it after the rows are in.
+if set(HISTORY_COLUMNS) != {c.name for c in stage_history.columns} - {"id", "left_at"}:
     raise RuntimeError("bulk.HISTORY_COLUMNS no longer matches stage_history")
 
 
@@ -120,7 +121,8 @@ def _history_statement(dialect: str) -> str:
 
 
 def insert_stage_moves(conn: Connection, moves: Sequence[StageMove], now: datetime) -> None:
-    """Append stage history rows, in HISTORY_COLUMNS order."""
+    """Append stage history rows, in HISTORY_COLUMNS order, then set `left_at` on the rows
+    of the deals they belong to (`close_stays`), in the same transaction."""
     if not moves:
         return
     dialect = conn.dialect.name
@@ -132,6 +134,49 @@ def insert_stage_moves(conn: Connection, moves: Sequence[StageMove], now: dateti
         for m in moves
     ]  # fmt: skip
     conn.exec_driver_sql(_history_statement(dialect), rows)
+    close_stays(conn, sorted({m.deal_id for m in moves}))
+
+
+# Each deal's rows with the changed_at of its next row, where left_at differs from it. On
+# PostgreSQL one index search per deal (LATERAL): an IN list over deal_id would be read as
+# unselective until the table has statistics (a first pull outruns autovacuum), and planned
+# as a scan of the whole history per page.
+_PG_NEXT = (
+    "SELECT f.id, f.next_at FROM unnest(%s::text[]) AS v(deal_id) CROSS JOIN LATERAL ("
+    "SELECT s.id, s.left_at, lead(s.changed_at) OVER (ORDER BY s.changed_at, s.id) AS next_at "
+    "FROM stage_history AS s WHERE s.deal_id = v.deal_id) AS f "
+    "WHERE f.left_at IS DISTINCT FROM f.next_at"
+)
+CLOSE_CHUNK = 500
+
+
+@cache
+def _sqlite_next(count: int) -> str:
+    return (
+        "SELECT id, next_at FROM (SELECT id, left_at, lead(changed_at) OVER (PARTITION BY "
+        "deal_id ORDER BY changed_at, id) AS next_at FROM stage_history WHERE deal_id IN "
+        f"({', '.join('?' for _ in range(count))})) WHERE left_at IS NOT next_at"
+    )
+
+
+def close_stays(conn: Connection, deal_ids: Sequence[str]) -> None:
+    """Give each history row of `deal_ids` its `left_at`: the changed_at of the deal's next
+    row by (changed_at, id), NULL on its last. All of a deal's rows are re-derived (a move
+    may arrive older than rows already there: a Brevo time behind a local one) and only the
+    rows that change are written, by id: usually the one row a new move closes."""
+    dialect = conn.dialect.name
+    changed: list[tuple[Any, int]] = []
+    for i in range(0, len(deal_ids), CLOSE_CHUNK):
+        chunk = list(deal_ids[i : i + CLOSE_CHUNK])
+        if dialect == "postgresql":
+            rows = conn.exec_driver_sql(_PG_NEXT, (chunk,))
+        else:
+            rows = conn.exec_driver_sql(_sqlite_next(len(chunk)), tuple(chunk))
+        changed += [(next_at, row_id) for row_id, next_at in rows]
+    if changed:
+        mark = "?" if dialect == "sqlite" else "%s"
+        sql = f"UPDATE stage_history SET left_at = {mark} WHERE id = {mark}"
+        conn.exec_driver_sql(sql, changed)
 
 
 @cache

@@ -10,7 +10,7 @@ never take the same row; SQLite runs one writer at a time, which gives the same.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,23 +20,55 @@ from sqlalchemy.engine import Connection
 from brevo_sync.adapters.store.tables import inbox
 from brevo_sync.domain.inbox import Delivery, InboxFilter, InboxKind, InboxRow
 
-# INSERT ... ON CONFLICT DO NOTHING (either key: a repeat) RETURNING id, as text with typed
-# parameters: SQLAlchemy compiles it once (its dialect inserts, the ones with
-# `on_conflict_do_nothing`, are compiled anew on every call, which cost a webhook 0.3 ms).
-# Both SQLite (3.35+) and PostgreSQL take this very statement.
-_ADD = (
-    sa.text(
-        "INSERT INTO inbox (route, kind, delivery_key, dedupe_key, payload, headers, state, "
-        "attempts, next_attempt_at, received_at) VALUES (:route, :kind, :delivery_key, "
-        ":dedupe_key, :payload, :headers, 'pending', 0, :now, :now) "
-        "ON CONFLICT DO NOTHING RETURNING id"
+# INSERT ... VALUES (...), (...) ON CONFLICT DO NOTHING (either key: a repeat) RETURNING,
+# as text with typed parameters: one round trip for a whole group commit, and compiled once
+# per batch size (SQLAlchemy's dialect inserts, the ones with `on_conflict_do_nothing`, are
+# compiled anew on every call here, which cost a webhook 0.3 ms). SQLite (3.35+) and
+# PostgreSQL both take this very statement.
+_COLUMNS = "route, kind, delivery_key, dedupe_key, payload, headers"
+_TYPED = {"payload": inbox.c.payload.type, "headers": inbox.c.headers.type}
+_INSERTS: dict[int, Any] = {}
+
+
+def _insert_statement(rows: int) -> Any:
+    statement = _INSERTS.get(rows)
+    if statement is None:
+        values = ", ".join(
+            f"(:route_{i}, :kind_{i}, :delivery_key_{i}, :dedupe_key_{i}, :payload_{i}, "
+            f":headers_{i}, 'pending', 0, :now, :now)"
+            for i in range(rows)
+        )
+        typed = [
+            sa.bindparam(f"{name}_{i}", type_=kind)
+            for i in range(rows)
+            for name, kind in _TYPED.items()
+        ]
+        statement = (
+            sa.text(
+                f"INSERT INTO inbox ({_COLUMNS}, state, attempts, next_attempt_at, received_at) "
+                f"VALUES {values} ON CONFLICT DO NOTHING RETURNING id, delivery_key, dedupe_key"
+            )
+            .bindparams(*typed, sa.bindparam("now", type_=inbox.c.received_at.type))
+            .columns(inbox.c.id, inbox.c.delivery_key, inbox.c.dedupe_key)
+        )
+        if rows <= MAX_CACHED_ROWS:
+            _INSERTS[rows] = statement
+    return statement
+
+
+MAX_CACHED_ROWS = 512
+
+
+# One statement for a batch's outcomes (executemany), compiled once.
+_FINISH = (
+    sa.update(inbox)
+    .where(inbox.c.id == sa.bindparam("row_id"), inbox.c.state == "pending")
+    .values(
+        state="done",
+        processed_at=sa.bindparam("now"),
+        outcome=sa.bindparam("outcome"),
+        last_error=None,
     )
-    .bindparams(
-        sa.bindparam("payload", type_=inbox.c.payload.type),
-        sa.bindparam("headers", type_=inbox.c.headers.type),
-        sa.bindparam("now", type_=inbox.c.received_at.type),
-    )
-    .columns(inbox.c.id)
 )
 
 
@@ -59,37 +91,98 @@ def inbox_row(r: Any) -> InboxRow:
     )
 
 
+def _row_keys(delivery_key: str | None, dedupe_key: str | None) -> set[tuple[str, str]]:
+    keys = set()
+    if delivery_key is not None:
+        keys.add(("delivery", delivery_key))
+    if dedupe_key is not None:
+        keys.add(("dedupe", dedupe_key))
+    return keys
+
+
+def _keys(delivery: Delivery) -> set[tuple[str, str]]:
+    return _row_keys(delivery.delivery_key, delivery.dedupe_key)
+
+
 class SqlInboxRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def add(self, delivery: Delivery, now: datetime) -> tuple[int, bool]:
-        values = {
-            "route": delivery.route,
-            "kind": delivery.kind,
-            "delivery_key": delivery.delivery_key,
-            "dedupe_key": delivery.dedupe_key,
-            "payload": delivery.payload,
-            "headers": delivery.headers,
-            "now": now,
-        }
-        new_id = self._conn.execute(_ADD, values).scalar()
-        if new_id is not None:
-            return int(new_id), True
-        return self._repeated(delivery), False
+        return self.add_many([delivery], now)[0]
 
-    def _repeated(self, delivery: Delivery) -> int:
-        keys = []
-        if delivery.delivery_key is not None:
-            keys.append(inbox.c.delivery_key == delivery.delivery_key)
-        if delivery.dedupe_key is not None:
-            keys.append(inbox.c.dedupe_key == delivery.dedupe_key)
-        found = self._conn.execute(
-            sa.select(inbox.c.id).where(sa.or_(*keys)).order_by(inbox.c.id).limit(1)
-        ).scalar()
-        if found is None:  # cannot be: the insert conflicted on one of these keys
-            raise RuntimeError("inbox insert conflicted, but no row has its keys")
-        return int(found)
+    def add_many(self, deliveries: Sequence[Delivery], now: datetime) -> list[tuple[int, bool]]:
+        """One INSERT for the batch; then one SELECT for the repeats (of rows already there,
+        or of an earlier delivery of the batch), each naming the oldest row that has one of
+        its keys, as `add` one at a time would."""
+        seen: set[tuple[str, str]] = set()
+        fresh: list[int] = []
+        repeats: list[int] = []
+        for i, delivery in enumerate(deliveries):
+            keys = _keys(delivery)
+            if keys & seen:
+                repeats.append(i)
+            else:
+                fresh.append(i)
+            seen |= keys
+        results: dict[int, tuple[int, bool]] = {}
+        inserted = self._insert([deliveries[i] for i in fresh], now)
+        keyed = {key: row_id for row_id, keys in inserted for key in keys}
+        unkeyed = iter(sorted(row_id for row_id, keys in inserted if not keys))
+        for i in fresh:
+            keys = _keys(deliveries[i])
+            if not keys:  # nothing to conflict with: inserted, ids in the order of VALUES
+                results[i] = (next(unkeyed), True)
+            else:
+                found = next((keyed[k] for k in keys if k in keyed), None)
+                if found is not None:
+                    results[i] = (found, True)
+                else:  # it conflicted with a row of another transaction
+                    repeats.append(i)
+        if repeats:
+            oldest = self._oldest([deliveries[i] for i in repeats])
+            for i in repeats:
+                matches = [oldest[k] for k in _keys(deliveries[i]) if k in oldest]
+                if not matches:  # cannot be: it conflicted on one of these keys
+                    raise RuntimeError("inbox insert conflicted, but no row has its keys")
+                results[i] = (min(matches), False)
+        return [results[i] for i in range(len(deliveries))]
+
+    def _insert(
+        self, deliveries: Sequence[Delivery], now: datetime
+    ) -> list[tuple[int, set[tuple[str, str]]]]:
+        if not deliveries:
+            return []
+        values: dict[str, Any] = {"now": now}
+        for i, d in enumerate(deliveries):
+            values[f"route_{i}"] = d.route
+            values[f"kind_{i}"] = d.kind
+            values[f"delivery_key_{i}"] = d.delivery_key
+            values[f"dedupe_key_{i}"] = d.dedupe_key
+            values[f"payload_{i}"] = d.payload
+            values[f"headers_{i}"] = d.headers
+        rows = self._conn.execute(_insert_statement(len(deliveries)), values).all()
+        return [(int(r.id), _row_keys(r.delivery_key, r.dedupe_key)) for r in rows]
+
+    def _oldest(self, deliveries: Sequence[Delivery]) -> dict[tuple[str, str], int]:
+        """The oldest row holding each key of these deliveries."""
+        wanted_delivery = {d.delivery_key for d in deliveries if d.delivery_key is not None}
+        wanted_dedupe = {d.dedupe_key for d in deliveries if d.dedupe_key is not None}
+        query = (
+            sa.select(inbox.c.id, inbox.c.delivery_key, inbox.c.dedupe_key)
+            .where(
+                sa.or_(
+                    inbox.c.delivery_key.in_(sorted(wanted_delivery)),
+                    inbox.c.dedupe_key.in_(sorted(wanted_dedupe)),
+                )
+            )
+            .order_by(inbox.c.id.desc())
+        )
+        oldest: dict[tuple[str, str], int] = {}
+        for row in self._conn.execute(query):
+            for key in _row_keys(row.delivery_key, row.dedupe_key):
+                oldest[key] = int(row.id)  # newest first: the oldest is written last
+        return oldest
 
     def get(self, row_id: int) -> InboxRow | None:
         row = self._conn.execute(sa.select(inbox).where(inbox.c.id == row_id)).first()
@@ -131,13 +224,12 @@ class SqlInboxRepository:
         rows = [inbox_row(r) for r in self._conn.execute(statement)]
         return sorted(rows, key=lambda r: r.id)
 
-    def finish(self, row_ids: Sequence[int], *, outcome: str, now: datetime) -> int:
-        if not row_ids:
+    def finish(self, outcomes: Mapping[int, str], now: datetime) -> int:
+        if not outcomes:
             return 0
         result = self._conn.execute(
-            sa.update(inbox)
-            .where(inbox.c.id.in_(list(row_ids)), inbox.c.state == "pending")
-            .values(state="done", processed_at=now, outcome=outcome, last_error=None),
+            _FINISH,
+            [{"row_id": i, "outcome": o, "now": now} for i, o in outcomes.items()],
             execution_options={"preserve_rowcount": True},
         )
         return int(result.rowcount)

@@ -165,18 +165,15 @@ class SqlOutboxRepository:
             )
             rows += [
                 row_of(r)
-                for r in self._conn.execute(
-                    sa.select(outbox).where(c.id.in_(chunk)).order_by(c.id)
-                )
+                for r in self._conn.execute(sa.select(outbox).where(c.id.in_(chunk)).order_by(c.id))
             ]
         return rows
 
-    def release_claims(self, owner: str) -> int:
-        """Let go of every row `owner` holds (the push is over)."""
+    def release_claims(self, owner: str | None = None) -> int:
+        """Let go of every row `owner` holds (the push is over); None: every claim."""
+        held = outbox.c.claimed_by.is_not(None) if owner is None else outbox.c.claimed_by == owner
         result = self._conn.execute(
-            sa.update(outbox)
-            .where(outbox.c.claimed_by == owner)
-            .values(claimed_by=None, claimed_until=None),
+            sa.update(outbox).where(held).values(claimed_by=None, claimed_until=None),
             execution_options={"preserve_rowcount": True},
         )
         return max(result.rowcount, 0)

@@ -34,8 +34,13 @@ def _year_month_sqlite(element: year_month, compiler: SQLCompiler, **kw: Any) ->
 
 @compiles(year_month, "postgresql")
 def _year_month_postgresql(element: year_month, compiler: SQLCompiler, **kw: Any) -> str:
-    (value,) = (compiler.process(c, **kw) for c in element.clauses)
-    # A date becomes midnight UTC; a timestamptz is read in UTC. Either way: the UTC month.
+    (column,) = element.clauses
+    value = compiler.process(column, **kw)
+    if isinstance(column.type, sa.Date):
+        # A date is its own month: formatted without a time zone (cast to timestamptz, it
+        # would be midnight in the session's zone, another month in UTC east of Greenwich).
+        return f"to_char(CAST({value} AS timestamp), 'YYYY-MM')"
+    # A timestamptz is read in UTC, whatever the session's zone.
     return f"to_char(({value})::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM')"
 
 
@@ -63,23 +68,24 @@ def _whole_days_postgresql(element: whole_days, compiler: SQLCompiler, **kw: Any
     return f"CAST(floor(extract(epoch from ({later} - {earlier})) / 86400) AS INTEGER)"
 
 
-class days_between(sa.sql.functions.FunctionElement[float]):  # noqa: N801
-    """Days (fractional) from the second stamp to the first."""
+class millis_between(sa.sql.functions.FunctionElement[int]):  # noqa: N801
+    """Whole milliseconds from the second stamp to the first (rounded): summed exactly, in
+    any order (a sum of fractional days would depend on the order the rows come in)."""
 
-    type = sa.Float()
+    type = sa.BigInteger()
     inherit_cache = True
 
 
-@compiles(days_between, "sqlite")
-def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(millis_between, "sqlite")
+def _millis_between_sqlite(element: millis_between, compiler: SQLCompiler, **kw: Any) -> str:
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(round((julianday({later}) - julianday({earlier})) * {MS_PER_DAY}) / {MS_PER_DAY}.0)"
+    return f"CAST(round((julianday({later}) - julianday({earlier})) * {MS_PER_DAY}) AS INTEGER)"
 
 
-@compiles(days_between, "postgresql")
-def _days_between_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(millis_between, "postgresql")
+def _millis_between_postgresql(element: millis_between, compiler: SQLCompiler, **kw: Any) -> str:
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(extract(epoch from ({later} - {earlier})) / 86400.0)"
+    return f"CAST(round(extract(epoch from ({later} - {earlier})) * 1000) AS BIGINT)"
 
 
 class month_start_of(sa.sql.functions.FunctionElement[Any]):  # noqa: N801
@@ -94,7 +100,7 @@ def _month_start_sqlite(element: month_start_of, compiler: SQLCompiler, **kw: An
     (value,) = (compiler.process(c, **kw) for c in element.clauses)
     # 'YYYY-MM-01' sorts before every stamp of that day ('YYYY-MM-01 00:00:00.000000'), so
     # `stamp < this` is "before the month began", as text.
-    return f"date({value}, 'start of month')"
+    return f"(substr({value}, 1, 7) || '-01')"
 
 
 @compiles(month_start_of, "postgresql")

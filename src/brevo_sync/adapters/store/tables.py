@@ -124,7 +124,28 @@ deals = sa.Table(
     # deals a page an index costs about a millisecond of a ~10 ms page. `deals list` filters
     # on owner or dates scan instead (a fraction of a second at 200,000 deals); the rules
     # sweep's indexes are defined with it (alerts.py).
-    sa.Index(None, "pipeline_id", "stage_id"),
+    # By stage, then owner and currency, carrying what the reports sum: a search by
+    # (pipeline, stage) as before, and analytics' per-stage groups stream off it in order
+    # instead of sorting a million rows on SQLite (analytics_sql.deal_groups).
+    sa.Index(
+        "ix_deals_by_stage",
+        "pipeline_id",
+        "stage_id",
+        "owner",
+        "currency",
+        "deleted_at",
+        "amount",
+        "created_at",
+        "stage_updated_at",
+    ),
+)
+# Tombstones only (a few rows): what analytics leaves out of the whole mirror.
+sa.Index(
+    "ix_deals_tombstones",
+    deals.c.id,
+    deals.c.deleted_at,
+    sqlite_where=deals.c.deleted_at.is_not(None),
+    postgresql_where=deals.c.deleted_at.is_not(None),
 )
 
 stage_history = sa.Table(
@@ -140,7 +161,34 @@ stage_history = sa.Table(
     sa.Column("source", sa.String(32), nullable=False),  # "pull", "local", ...
     sa.Column("owner", sa.String(255)),
     sa.Column("recorded_at", Stamp, nullable=False),
-    sa.Index(None, "deal_id", "changed_at"),
+    # When the deal left this stage: the changed_at of its next row (by changed_at, id),
+    # written with that row (bulk.insert_stage_moves); NULL on a deal's last row. Analytics
+    # reads stays and "where was it on day X" from it, without a window over the history.
+    sa.Column("left_at", Stamp),
+    # A deal's rows in order, carrying what analytics reads of them (its stays, the row at
+    # a given time, the last row), so those searches never visit the table.
+    sa.Index(
+        "ix_stage_history_deal",
+        "deal_id",
+        "changed_at",
+        "left_at",
+        "pipeline_id",
+        "to_stage_id",
+        "from_stage_id",
+    ),
+)
+# Completed stays by stage, in stage order: the whole mirror's time in stage is one walk of
+# this index (analytics_sql.stage_stays). Partial, and it carries left_at for SQLite (see
+# _sweep_index).
+sa.Index(
+    "ix_stage_history_stays",
+    stage_history.c.pipeline_id,
+    stage_history.c.to_stage_id,
+    stage_history.c.deal_id,
+    stage_history.c.changed_at,
+    stage_history.c.left_at,
+    sqlite_where=stage_history.c.left_at.is_not(None),
+    postgresql_where=stage_history.c.left_at.is_not(None),
 )
 
 # One row per synced resource ("deals"). The cursor and an unfinished run's position live

@@ -159,15 +159,41 @@ class WebhookRoute(APIRoute):
 
 
 # The OpenAPI description of a webhook's body and answers (the routes read the raw body).
-def openapi(summary_body: str, *, content_types: Sequence[str] = (JSON,)) -> dict[str, Any]:
-    body_schema: Mapping[str, Any] = {"type": "object", "description": summary_body}
+def openapi(
+    schemas: Mapping[str, Mapping[str, Any]], *, signed_by: str, always_signed: bool = True
+) -> dict[str, Any]:
+    """`schemas`: the body's schema by content type; `signed_by`: the header that carries
+    the signature or token (required unless `always_signed` is false: a ping)."""
     return {
+        "parameters": [
+            {
+                "name": signed_by,
+                "in": "header",
+                "required": always_signed,
+                "schema": {"type": "string"},
+                "description": "The signature or credential (see the route's description).",
+            }
+        ],
         "requestBody": {
             "required": True,
-            "content": {ct: {"schema": dict(body_schema)} for ct in content_types},
+            "content": {ct: {"schema": dict(schema)} for ct, schema in schemas.items()},
         },
         "responses": {
-            "200": {"description": "Recorded (`accepted`), or a repeat (`duplicate`)."},
+            "200": {
+                "description": "Recorded (`accepted`), or a repeat (`duplicate`), with the row.",
+                "content": {
+                    JSON: {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "status": {"enum": ["accepted", "duplicate", "ping"]},
+                                "id": {"type": "integer"},
+                            },
+                            "required": ["status"],
+                        }
+                    }
+                },
+            },
             "401": {"description": "Signature or token missing or wrong."},
             "404": {"description": "The route's secret is not set."},
             "413": {"description": "Body larger than BREVO_SYNC_WEBHOOK_MAX_BODY_BYTES."},

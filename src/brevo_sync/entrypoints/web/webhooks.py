@@ -27,6 +27,7 @@ from brevo_sync.domain.inbox import Delivery, order_delivery
 from brevo_sync.domain.orders import FieldProblem, OrderInvalid, ReceivedOrder, parse_order
 from brevo_sync.domain.shop_orders import shopify_order, woocommerce_order, woocommerce_shop
 from brevo_sync.entrypoints.web import signatures
+from brevo_sync.entrypoints.web import webhook_schemas as schemas
 from brevo_sync.entrypoints.web.group_commit import group_commit
 from brevo_sync.entrypoints.web.intake import (
     FORM,
@@ -126,7 +127,10 @@ async def _record(request: Request, delivery: Delivery) -> JSONResponse:
 @router.post(
     "/orders/shopify",
     summary="A Shopify order (orders/create)",
-    openapi_extra=openapi("Shopify's Order resource, as its orders/create webhook sends it."),
+    description="Signed with `X-Shopify-Hmac-Sha256`: base64 HMAC-SHA256 of the raw body "
+    "with BREVO_SYNC_SHOPIFY_WEBHOOK_SECRET. Deduplicated by `X-Shopify-Webhook-Id` and by "
+    "shop (`X-Shopify-Shop-Domain`) + order id.",
+    openapi_extra=openapi({JSON: schemas.SHOPIFY_ORDER}, signed_by="X-Shopify-Hmac-Sha256"),
 )
 async def shopify(request: Request) -> JSONResponse:
     secret = _secret(_settings(request).shopify_webhook_secret)
@@ -152,10 +156,14 @@ async def shopify(request: Request) -> JSONResponse:
 @router.post(
     "/orders/woocommerce",
     summary="A WooCommerce order (order.created), or its ping",
+    description="Signed with `X-WC-Webhook-Signature`: base64 HMAC-SHA256 of the raw body "
+    "with BREVO_SYNC_WOOCOMMERCE_WEBHOOK_SECRET. Deduplicated by `X-WC-Webhook-Delivery-ID` "
+    "and by shop (`X-WC-Webhook-Source`) + order id. The unsigned ping `webhook_id=<id>` "
+    "(sent when a webhook is saved) is answered 200.",
     openapi_extra=openapi(
-        "WooCommerce's Order resource (wc/v3), as its order.created webhook sends it; "
-        "the unsigned ping when a webhook is saved is `webhook_id=<id>`, form-encoded.",
-        content_types=(JSON, FORM),
+        {JSON: schemas.WOOCOMMERCE_ORDER, FORM: schemas.WOOCOMMERCE_PING},
+        signed_by="X-WC-Webhook-Signature",
+        always_signed=False,
     ),
 )
 async def woocommerce(request: Request) -> JSONResponse:
@@ -229,10 +237,10 @@ async def _own_route(request: Request, kind: str, route: str) -> JSONResponse:
 @router.post(
     "/orders",
     summary="An order in our own JSON (the shape `orders import` reads)",
-    openapi_extra=openapi(
-        'Our own order JSON: {"id", "created_at", "amount", "currency", "customer": {"email", '
-        '"name", "company", "b2b"}, "items", "shop"?}.'
-    ),
+    description="Signed with `X-Brevo-Sync-Signature: sha256=<hex HMAC-SHA256 of the raw "
+    "body>` with BREVO_SYNC_ORDER_WEBHOOK_SECRET. Deduplicated by "
+    "`X-Brevo-Sync-Delivery-Id` (optional) and by shop + order id.",
+    openapi_extra=openapi({JSON: schemas.OWN_ORDER}, signed_by="X-Brevo-Sync-Signature"),
 )
 async def own_order(request: Request) -> JSONResponse:
     return await _own_route(request, "order", "orders")
@@ -241,10 +249,9 @@ async def own_order(request: Request) -> JSONResponse:
 @router.post(
     "/subscriptions",
     summary="A subscription in our own JSON",
-    openapi_extra=openapi(
-        'Our own subscription JSON: {"type": "subscription", "id", "annual_value", '
-        '"expires_at", "customer": {...}, "shop"?}.'
-    ),
+    description="Signed as `/webhooks/orders`. Deduplicated by shop + id + expiry (received "
+    "again with a later expiry, it was renewed).",
+    openapi_extra=openapi({JSON: schemas.OWN_SUBSCRIPTION}, signed_by="X-Brevo-Sync-Signature"),
 )
 async def own_subscription(request: Request) -> JSONResponse:
     return await _own_route(request, "subscription", "subscriptions")
@@ -253,10 +260,9 @@ async def own_subscription(request: Request) -> JSONResponse:
 @router.post(
     "/brevo",
     summary="A Brevo CRM webhook (deal events): a hint for an early pull",
-    openapi_extra=openapi(
-        "Brevo's Sales CRM webhook event (deal created, stage updated, attributes updated, "
-        "association updated). Only a hint: the pull reads the change."
-    ),
+    description="`Authorization: Bearer <BREVO_SYNC_BREVO_WEBHOOK_TOKEN>`, or basic auth with "
+    "the token as the password. Each event wakes a debounced early incremental pull.",
+    openapi_extra=openapi({JSON: schemas.BREVO_EVENT}, signed_by="Authorization"),
 )
 async def brevo(request: Request) -> JSONResponse:
     token = _secret(_settings(request).brevo_webhook_token)

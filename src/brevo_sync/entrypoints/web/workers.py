@@ -12,6 +12,7 @@ Each loop survives its own failures (logged, retried); a stop ends them at a saf
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -23,48 +24,66 @@ from brevo_sync.bootstrap import Container
 from brevo_sync.errors import Interrupted
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.hints import HintPuller
-from brevo_sync.service.inbox import DEFAULT_BATCH, process_inbox
+from brevo_sync.service.inbox import process_inbox
 from brevo_sync.service.renewals import queue_renewals
 
 log = structlog.get_logger(__name__)
 
 INBOX_POLL_SECONDS = 1.0
+# The worker shares the process (and so the interpreter) with the webhooks: answering comes
+# first. While deliveries keep arriving (one in the last `HOT_SECONDS`), it processes one
+# small batch every `MAX_DEFER_SECONDS` at most, and the rest of the backlog, in big batches,
+# once the burst is over.
+HOT_SECONDS = 0.25
+MAX_DEFER_SECONDS = 2.0
+HOT_BATCH = 5
+QUIET_BATCH = 100
 RENEWALS_EVERY = timedelta(days=1)
 RENEWALS_RETRY = timedelta(hours=1)  # after a failed scan (no pipelines yet, ...)
 JOIN_SECONDS = 10.0
 
 
 class InboxWorker:
-    def __init__(self, ctx: ServiceContext, *, max_attempts: int, batch: int = DEFAULT_BATCH):
+    def __init__(self, ctx: ServiceContext, *, max_attempts: int) -> None:
         self._ctx = ctx
         self._max_attempts = max_attempts
-        self._batch = batch
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._last_arrival = 0.0  # monotonic time of the last accepted delivery
         self.processed = 0
 
     def wake(self) -> None:
+        self._last_arrival = time.monotonic()
         self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
 
+    def _hot(self) -> bool:
+        return time.monotonic() - self._last_arrival < HOT_SECONDS
+
     def run(self) -> None:
+        backlog = False
+        last_batch = time.monotonic()
         while not self._stop.is_set():
             self._wake.clear()
+            while backlog and self._hot() and time.monotonic() - last_batch < MAX_DEFER_SECONDS:
+                if self._stop.wait(HOT_SECONDS):
+                    return
+            limit = HOT_BATCH if self._hot() else QUIET_BATCH
             claimed = 0
             try:
-                report = process_inbox(
-                    self._ctx, limit=self._batch, max_attempts=self._max_attempts
-                )
+                report = process_inbox(self._ctx, limit=limit, max_attempts=self._max_attempts)
                 claimed = report.claimed
                 self.processed += report.done
             except Interrupted:
                 return
             except Exception:
                 log.warning("inbox processing failed; trying again", exc_info=True)
-            if claimed < self._batch:  # a full batch: more may be waiting, go on at once
+            last_batch = time.monotonic()
+            backlog = claimed == limit
+            if not backlog:  # caught up: wait for news (or a retry falling due)
                 self._wake.wait(INBOX_POLL_SECONDS)
 
 
