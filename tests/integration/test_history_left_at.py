@@ -194,7 +194,7 @@ def test_months_do_not_depend_on_the_session_time_zone(
     """A close date's month is the date's own in a session east of UTC too (Paris: 1
     December 00:00 there is still 30 November in UTC), and the figures by hand hold there."""
     url, kwargs = pg_schema_url
-    options = kwargs["connect_args"]["options"] + " -ctimezone=Europe/Paris"  # type: ignore[index]
+    options = kwargs["connect_args"]["options"] + " -ctimezone=Europe/Paris"
     engine = create_mirror_engine(url, connect_args={"options": options})
     try:
         upgrade(engine)
