@@ -8,7 +8,9 @@ fixed rate, a third each through `/webhooks/orders/shopify`, `/webhooks/orders/w
 and `/webhooks/orders`, every one a new order (a fifth of them big enough to become a deal).
 Latency is measured from each request's scheduled time (a late send counts against it), so
 a server that falls behind cannot hide it. Afterwards every accepted delivery must be in the
-inbox. Verdict: at least 1,000 a second sustained, p99 at most 50 ms, nothing lost.
+inbox. The paced run is repeated (`--repeat`, default 3; the host is shared, so a single run
+can be a neighbour's) and the median run by p99 is the figure, every run's p99 beside it.
+Verdict: at least 1,000 a second sustained, p99 at most 50 ms, nothing lost.
 
 Freshness. The same serve process; a deal is edited in the sandbox ("in Brevo") and a burst
 of 100 Brevo webhooks follows at once (ten senders); the time until the edit is in the mirror
@@ -303,17 +305,27 @@ def inbox_counts(database_url: str) -> tuple[int, dict[str, int]]:
 
 
 def intake(port: int, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """`--repeat` paced runs (new orders each), the median one by p99 reported with every
+    run's p99; then a closed-loop burst for the peak rate."""
     warm = order_requests(300, 10_000_000, seed=1)
     load(port, warm, None, 8)
-    before, _ = inbox_counts(database_url)
     count = int(args.rate * args.seconds)
-    requests = order_requests(count, 0, seed=2)
-    result = load(port, requests, args.rate, args.connections)
-    accepted = result.statuses.get(200, 0)
-    after, states = inbox_counts(database_url)
+    runs: list[tuple[LoadResult, int, int]] = []
+    for r in range(args.repeat):
+        before, _ = inbox_counts(database_url)
+        requests = order_requests(count, r * 1_000_000, seed=2 + r)
+        result = load(port, requests, args.rate, args.connections)
+        after, _ = inbox_counts(database_url)
+        runs.append((result, result.statuses.get(200, 0), after - before))
+        time.sleep(args.seconds)  # the worker's backlog drains between runs
+    p99s = [round(result.pct(0.99), 2) for result, _, _ in runs]
+    result, accepted, stored = sorted(runs, key=lambda run: run[0].pct(0.99))[len(runs) // 2]
+    _, states = inbox_counts(database_url)
     burst = order_requests(5000, 20_000_000, seed=3)
     peak = load(port, burst, None, args.connections)
     return {
+        "runs_p99_ms": p99s,
+        "lost_in_all_runs": sum(a - s for _, a, s in runs),
         "sent": result.sent,
         "seconds": round(result.seconds, 2),
         "rate": round(result.rate),
@@ -322,9 +334,9 @@ def intake(port: int, database_url: str, args: argparse.Namespace) -> dict[str, 
         "p99_ms": round(result.pct(0.99), 2),
         "max_ms": round(max(result.latencies_ms), 2),
         "statuses": result.statuses,
-        "in_inbox": after - before,
+        "in_inbox": stored,
         "accepted": accepted,
-        "lost": accepted - (after - before),
+        "lost": accepted - stored,
         "peak_rate": round(peak.rate),
         "peak_p99_ms": round(peak.pct(0.99), 2),
         "states_after": states,
@@ -403,6 +415,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--bursts", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3, help="paced runs (the median is kept)")
     parser.add_argument("--debounce", type=float, default=2.0)
     args = parser.parse_args()
     print(
@@ -417,7 +430,7 @@ def main() -> None:
         verdicts.append(
             i["rate"] >= TARGET_RATE * 0.98
             and i["p99_ms"] <= TARGET_P99_MS
-            and i["lost"] == 0
+            and i["lost_in_all_runs"] == 0
             and i["statuses"] == {200: i["sent"]}
             and f["p95_s"] <= TARGET_FRESH_P95_S
             and f["lists_per_burst"]["max"] <= 2

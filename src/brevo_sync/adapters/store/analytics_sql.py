@@ -96,22 +96,23 @@ class SqlAnalyticsQueries:
     def deal_groups(self, scope: AnalyticsScope) -> list[DealGroup]:
         """Two GROUP BYs in the order of ix_deals_by_stage, which SQLite streams off the index
         instead of sorting a million rows: every deal in scope, then the sales cycles of the
-        won ones (a range of the index; computed for those rows only). Currency codes are
-        upper-cased here, after."""
+        won ones (a range of the index; computed for those rows only). Grouped by the
+        currency as stored, upper-cased (by the database, as everywhere) in the output and the
+        groups that then coincide added up here."""
         keys = (deals.c.pipeline_id, deals.c.stage_id, deals.c.owner, deals.c.currency)
         where = scope_conditions(scope)
-        counted = sa.select(*keys, sa.func.count(), AMOUNT).where(*where).group_by(*keys)
+        shown = (deals.c.pipeline_id, deals.c.stage_id, deals.c.owner, CURRENCY)
+        counted = sa.select(*shown, sa.func.count(), AMOUNT).where(*where).group_by(*keys)
         days = whole_days(stage_entry(), deals.c.created_at)
         cycles = (
-            sa.select(*keys, sa.func.sum(days), sa.func.count())
+            sa.select(*shown, sa.func.sum(days), sa.func.count())
             .where(*where, among(scope.won_stages), deals.c.created_at.is_not(None))
             .group_by(*keys)
         )
         groups: dict[tuple[Any, ...], list[Any]] = {}
 
         def group(r: Any) -> list[Any]:
-            key = (r[0], r[1], r[2], None if r[3] is None else r[3].upper())
-            return groups.setdefault(key, [0, Decimal(0), 0, 0])
+            return groups.setdefault((r[0], r[1], r[2], r[3]), [0, Decimal(0), 0, 0])
 
         for r in self._conn.execute(counted):
             g = group(r)

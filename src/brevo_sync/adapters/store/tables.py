@@ -126,7 +126,8 @@ deals = sa.Table(
     # sweep's indexes are defined with it (alerts.py).
     # By stage, then owner and currency, carrying what the reports sum: a search by
     # (pipeline, stage) as before, and analytics' per-stage groups stream off it in order
-    # instead of sorting a million rows on SQLite (analytics_sql.deal_groups).
+    # instead of sorting a million rows on SQLite (analytics_sql.deal_groups). Its width
+    # costs SQLite ~0.5 ms a 100-deal page over the (pipeline, stage) index it replaced.
     sa.Index(
         "ix_deals_by_stage",
         "pipeline_id",
@@ -178,7 +179,7 @@ stage_history = sa.Table(
     ),
 )
 # Completed stays by stage, in stage order: the whole mirror's time in stage is one walk of
-# this index (analytics_sql.stage_stays). Partial, and it carries left_at for SQLite (see
+# this index (analytics_history.stage_stays). Partial, and it carries left_at for SQLite (see
 # _sweep_index).
 sa.Index(
     "ix_stage_history_stays",
