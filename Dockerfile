@@ -16,9 +16,12 @@ RUN apt-get update \
 
 WORKDIR /app
 # Dependencies first, from pyproject.toml alone: this layer survives every source change.
-COPY pyproject.toml README.md ./
-RUN mkdir -p src/brevo_sync && touch src/brevo_sync/__init__.py \
-    && pip install . && pip uninstall -y brevo-sync && rm -rf src build
+# pyproject names README.md as the long description, so an empty stand-in is made here and
+# the real one comes with the sources (an edit of the README must not reinstall everything).
+COPY pyproject.toml ./
+RUN mkdir -p src/brevo_sync && touch src/brevo_sync/__init__.py README.md \
+    && pip install . && pip uninstall -y brevo-sync && rm -rf src build README.md
+COPY README.md ./
 COPY src ./src
 RUN pip install --no-deps . && rm -rf build
 
@@ -30,7 +33,9 @@ ENV BREVO_SYNC_DATABASE_URL=sqlite:////data/brevo_sync.db \
     BREVO_SYNC_LOG_FORMAT=json
 VOLUME ["/data"]
 EXPOSE 8080
+# HEALTHCHECK_URL (not a brevo-sync setting) only for a CMD that moves the HTTP side off 8080,
+# e.g. `--network host` replicas: `-e HEALTHCHECK_URL=http://127.0.0.1:8081/healthz`.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(os.environ.get('HEALTHCHECK_URL') or 'http://127.0.0.1:8080/healthz', timeout=4)"]
 ENTRYPOINT ["/usr/bin/tini", "--", "brevo-sync"]
 CMD ["run", "--host", "0.0.0.0", "--port", "8080"]

@@ -77,7 +77,7 @@ class FakeBrevo:
         self.tasks: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []
         self.companies: dict[str, dict[str, Any]] = {}
-        self.enrolled: set[int] = set()
+        self.enrolled: set[tuple[str, int]] = set()  # (program, contact)
         self.transactions: dict[str, dict[str, Any]] = {}
         self.tiers: dict[int, str] = {}
 
@@ -328,10 +328,14 @@ class FakeBrevo:
 
     def loyalty_subscribe(self, program_id: str, contact_id: int) -> None:
         self._requests.add("POST /loyalty/config/programs/{pid}/subscriptions")
-        self.enrolled.add(contact_id)
+        self.enrolled.add((program_id, contact_id))
 
     def loyalty_begin(self, program_id: str, **credit: Any) -> str:
         self._write("POST /loyalty/balance/programs/{pid}/transactions")
+        if (program_id, credit["contact_id"]) not in self.enrolled:  # as Brevo (and the sandbox)
+            raise BrevoBadRequest(
+                f"422: Contact {credit['contact_id']} is not subscribed to program {program_id}"
+            )
         tid = f"tx{len(self.transactions):04d}"
         self.transactions[tid] = {**credit, "status": "draft"}
         self._maybe_fail("POST /loyalty/balance/programs/{pid}/transactions", before=False)

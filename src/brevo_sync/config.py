@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     renewals_cron: str | None = None  # a crontab line (UTC) instead of the interval
     reconcile_interval_seconds: float = Field(default=86400.0, gt=0)
     reconcile_cron: str | None = None
+    # History the mirror keeps of itself (run records, processed webhooks; `db prune` and the
+    # daemon's prune job): older runs are folded per command, the rest deleted.
+    history_days: float = Field(default=90.0, ge=1)
+    prune_interval_seconds: float = Field(default=86400.0, gt=0)
     # A job's claim on its shared slot lasts this long unless renewed (a dead replica's runs
     # are taken over after it); renewed every third of it while the job runs.
     job_claim_seconds: float = Field(default=300.0, gt=0)
@@ -150,6 +154,22 @@ class Settings(BaseSettings):
         if not 1 <= number <= MAX_PAGE_SIZE:
             raise ValueError(f"must be between 1 and {MAX_PAGE_SIZE}, or auto")
         return number
+
+    @field_validator(
+        "shopify_webhook_secret",
+        "woocommerce_webhook_secret",
+        "order_webhook_secret",
+        "brevo_webhook_token",
+        "meta_access_token",
+        mode="before",
+    )
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        """`X=` or `X="  "` (a compose file's empty default) means not set, for every reader:
+        the routes answer 404 and the daemon does not wait for Brevo's webhooks."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator("base_url", "meta_api_url")
     @classmethod

@@ -6,9 +6,11 @@ secret (the API key) and any field whose name says it holds one.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import MutableMapping
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -63,9 +65,24 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
+_json_lines = False  # what configure_logging chose: notices written outside structlog follow it
+
+
+def notice_line(text: str, **fields: Any) -> bytes:
+    """A line for stderr written straight from a signal handler (`os.write`, no logger
+    locks): a JSON log line when the logs are JSON, so a log pipeline parses every line."""
+    if _json_lines:
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        document = {"event": text, "level": "warning", "timestamp": now, **fields}
+        return (json.dumps(document) + "\n").encode()
+    return f"brevo-sync: {text}\n".encode()
+
+
 def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     """Route structlog (and stdlib logging, e.g. httpx, alembic) to stderr, one line each."""
+    global _json_lines
     json_lines = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    _json_lines = json_lines
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if json_lines

@@ -3,43 +3,17 @@ a real `brevo-sync pull` process, signalled at several points."""
 
 from __future__ import annotations
 
-import json
 import signal
-import sqlite3
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from brevo_sync.sandbox import SandboxServer
 from tests.e2e.conftest import Cli, mirror_rows, sandbox_rows
+from tests.e2e.process_support import mirrored, recorded_runs, stop_and_time, wait_for
 
 STOP_LIMIT_SECONDS = 2.0
-
-
-def _db_path(cli: Cli) -> Path:
-    return Path(cli.database_url.removeprefix("sqlite:///"))
-
-
-def _runs(cli: Cli) -> list[tuple[str, str, dict[str, int]]]:
-    with sqlite3.connect(_db_path(cli)) as conn:
-        rows = conn.execute("SELECT command, outcome, requests FROM runs ORDER BY id").fetchall()
-    return [(c, o, json.loads(r)) for c, o, r in rows]
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the pull never got there"
-        time.sleep(0.05)
-
-
-def _mirrored(cli: Cli) -> int:
-    try:
-        return len(mirror_rows(cli.database_url))
-    except Exception:  # the schema is not there yet
-        return 0
 
 
 def _requests_seen(sandbox: SandboxServer) -> int:
@@ -48,9 +22,9 @@ def _requests_seen(sandbox: SandboxServer) -> int:
 
 POINTS: dict[str, Callable[[Cli, SandboxServer], None]] = {
     # In the catalogue call, before a single deal: nothing in hand.
-    "catalogue": lambda cli, sb: _wait_for(lambda: _requests_seen(sb) >= 1),
+    "catalogue": lambda cli, sb: wait_for(lambda: _requests_seen(sb) >= 1),
     # Between pages: 100 deals committed, the next page in flight.
-    "mid-read": lambda cli, sb: _wait_for(lambda: _mirrored(cli) >= 100),
+    "mid-read": lambda cli, sb: wait_for(lambda: mirrored(cli) >= 100),
 }
 
 
@@ -62,14 +36,12 @@ def test_a_signal_finishes_the_page_records_the_run_and_exits_130(
     sandbox.state.faults.delay(0.4, path_prefix="/crm/")
     proc = cli.start("pull")
     POINTS[point](cli, sandbox)
-    sent = time.monotonic()
-    proc.send_signal(sig)
-    _, stderr = proc.communicate(timeout=10)
-    assert time.monotonic() - sent < STOP_LIMIT_SECONDS
+    elapsed, stderr = stop_and_time(proc, sig, timeout=10)
+    assert elapsed < STOP_LIMIT_SECONDS
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and "database is locked" not in stderr
     assert f"stopped by {sig.name}" in stderr.splitlines()[-1]
-    (run,) = _runs(cli)
+    (run,) = recorded_runs(cli)
     command, outcome, requests = run
     assert (command, outcome) == ("pull", "interrupted")
     # Every request Brevo answered is on record (one may have been in flight, unanswered).
@@ -88,14 +60,14 @@ def test_a_second_signal_stops_at_once_and_corrupts_nothing(
     # A budget of 3 requests a 60-second window: the pull waits for the window after page 1.
     sandbox.state.ratelimit.configure("crm", 3, 60)
     proc = cli.start("pull")
-    _wait_for(lambda: _mirrored(cli) >= 100)
+    wait_for(lambda: mirrored(cli) >= 100)
     time.sleep(0.3)  # now in the budget wait
     proc.send_signal(signal.SIGINT)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=10)
     assert proc.returncode == 130
     assert "Traceback" not in stderr
-    assert _runs(cli)[0][1] == "interrupted"
+    assert recorded_runs(cli)[0][1] == "interrupted"
     sandbox.state.ratelimit.configure("crm", None)
     assert cli("pull").returncode == 0
     assert mirror_rows(cli.database_url) == sandbox_rows(sandbox.state)
@@ -104,18 +76,16 @@ def test_a_second_signal_stops_at_once_and_corrupts_nothing(
 def test_a_budget_wait_ends_at_the_first_signal(cli: Cli, sandbox: SandboxServer) -> None:
     sandbox.state.ratelimit.configure("crm", 3, 3600)  # the next window is an hour away
     proc = cli.start("pull")
-    _wait_for(lambda: _mirrored(cli) >= 100)
+    wait_for(lambda: mirrored(cli) >= 100)
     assert proc.stderr is not None
     waiting = proc.stderr.readline()
     while "Waiting until" not in waiting:
         waiting = proc.stderr.readline()
     assert "rate-limit window" in waiting  # what it waits for, and until when, once
-    sent = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=10)
-    assert time.monotonic() - sent < STOP_LIMIT_SECONDS
+    elapsed, _ = stop_and_time(proc, signal.SIGTERM, timeout=10)
+    assert elapsed < STOP_LIMIT_SECONDS
     assert proc.returncode == 130
-    (run,) = _runs(cli)
+    (run,) = recorded_runs(cli)
     assert run[1] == "interrupted" and run[2]["GET /crm/deals"] == 1
 
 
@@ -123,7 +93,7 @@ def test_one_run_at_a_time_per_mirror(cli: Cli, sandbox: SandboxServer) -> None:
     # The first pull holds the mirror while it waits an hour for the budget window.
     sandbox.state.ratelimit.configure("crm", 3, 3600)
     first = cli.start("pull")
-    _wait_for(lambda: _mirrored(cli) >= 100)
+    wait_for(lambda: mirrored(cli) >= 100)
     seen = _requests_seen(sandbox)
     started = time.monotonic()
     second = cli("pull", env={"BREVO_SYNC_LOCK_WAIT_SECONDS": "0.5"})
@@ -134,7 +104,8 @@ def test_one_run_at_a_time_per_mirror(cli: Cli, sandbox: SandboxServer) -> None:
     assert _requests_seen(sandbox) == seen  # the second run spent nothing
     first.send_signal(signal.SIGTERM)
     assert first.wait(timeout=10) == 130
-    assert [r[1] for r in _runs(cli)] == ["interrupted"]  # only the first run is on record
+    # Only the first run is on record.
+    assert [r[1] for r in recorded_runs(cli)] == ["interrupted"]
 
     sandbox.state.ratelimit.configure("crm", None)
     assert cli("pull").returncode == 0  # the lock died with the first run

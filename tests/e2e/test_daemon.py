@@ -8,54 +8,26 @@ import json
 import signal
 import socket
 import sqlite3
-import subprocess
-import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from brevo_sync.sandbox import SandboxServer
 from tests.e2e.conftest import Cli, mirror_rows, sandbox_rows
+from tests.e2e.process_support import (
+    db_path,
+    mirrored,
+    recorded_runs,
+    stop_and_time,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
 STOP_LIMIT_SECONDS = 10.0  # BREVO_SYNC_STOP_TIMEOUT_SECONDS' default
-
-
-def _db(cli: Cli) -> Path:
-    return Path(cli.database_url.removeprefix("sqlite:///"))
-
-
-def _runs(cli: Cli) -> list[tuple[str, str, dict[str, int]]]:
-    with sqlite3.connect(_db(cli)) as conn:
-        rows = conn.execute("SELECT command, outcome, requests FROM runs ORDER BY id").fetchall()
-    return [(c, o, json.loads(r)) for c, o, r in rows]
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "never got there"
-        time.sleep(0.05)
-
-
-def _mirrored(cli: Cli) -> int:
-    try:
-        return len(mirror_rows(cli.database_url))
-    except Exception:  # the schema is not there yet
-        return 0
-
-
-def _stop(proc: subprocess.Popen[str], sig: signal.Signals = signal.SIGTERM) -> tuple[float, str]:
-    sent = time.monotonic()
-    proc.send_signal(sig)
-    _, stderr = proc.communicate(timeout=STOP_LIMIT_SECONDS + 5)
-    elapsed = time.monotonic() - sent
-    print(f"{sig.name}: exit {proc.returncode} in {elapsed:.2f} s")  # the figure for the notes
-    return elapsed, stderr
+STOP_TIMEOUT = STOP_LIMIT_SECONDS + 5  # how long a test waits for the exit
 
 
 def test_once_runs_every_due_job_once_then_nothing_is_due(cli: Cli, sandbox: SandboxServer) -> None:
@@ -77,19 +49,19 @@ def test_sigterm_mid_pull_exits_0_in_time_and_the_next_run_resumes(
 ) -> None:
     sandbox.state.faults.delay(1.0, path_prefix="/crm/")  # a page a second
     proc = cli.start("run", "--no-http")
-    _wait_for(lambda: _mirrored(cli) >= 100)
-    elapsed, stderr = _stop(proc)
+    wait_for(lambda: mirrored(cli) >= 100)
+    elapsed, stderr = stop_and_time(proc, signal.SIGTERM, timeout=STOP_TIMEOUT)
     assert proc.returncode == 0, stderr
     assert elapsed < STOP_LIMIT_SECONDS
     assert "Traceback" not in stderr
-    pulls = [r for r in _runs(cli) if r[0] == "pull"]
+    pulls = [r for r in recorded_runs(cli) if r[0] == "pull"]
     assert [p[1] for p in pulls] == ["interrupted"]
-    with sqlite3.connect(_db(cli)) as conn:  # the position was committed with the page
+    with sqlite3.connect(db_path(cli)) as conn:  # the position was committed with the page
         (offset,) = conn.execute("SELECT run_offset FROM sync_state").fetchone()
     assert offset >= 100
     sandbox.state.faults.clear()
     assert cli("run", "--once").returncode == 0
-    resumed = [r for r in _runs(cli) if r[0] == "pull"][-1]
+    resumed = [r for r in recorded_runs(cli) if r[0] == "pull"][-1]
     assert resumed[1] == "ok"
     # From that offset on: at most the pages after it (and a person's id learned once).
     assert resumed[2]["GET /crm/deals"] <= (250 - offset) // 100 + 2
@@ -134,11 +106,11 @@ def test_sigterm_mid_push_exits_0_in_time_and_every_row_is_sent_once(
     assert cli("orders", "import", str(_orders(tmp_path, 12))).returncode == 0
     sandbox.state.faults.delay(0.3, path_prefix="/crm/deals", method="POST")
     proc = cli.start("run", "--no-http")
-    _wait_for(lambda: sum(_refs(sandbox).values()) >= 3)
-    elapsed, stderr = _stop(proc)
+    wait_for(lambda: sum(_refs(sandbox).values()) >= 3)
+    elapsed, stderr = stop_and_time(proc, signal.SIGTERM, timeout=STOP_TIMEOUT)
     assert proc.returncode == 0, stderr
     assert elapsed < STOP_LIMIT_SECONDS
-    pushes = [r for r in _runs(cli) if r[0] == "push"]
+    pushes = [r for r in recorded_runs(cli) if r[0] == "push"]
     assert pushes[-1][1] == "interrupted"
     assert sum(_refs(sandbox).values()) < 12  # stopped between two rows, not at the end
     sandbox.state.faults.clear()
@@ -168,7 +140,7 @@ def test_the_http_side_runs_inside_and_a_second_daemon_is_refused(
         except OSError:
             return ""
 
-    _wait_for(lambda: 'brevo_sync_job_runs_total{job="pull",outcome="ok"}' in metrics())
+    wait_for(lambda: 'brevo_sync_job_runs_total{job="pull",outcome="ok"}' in metrics())
     with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
         assert answer.status == 200
     assert 'brevo_sync_job_lag_seconds{job="pull"}' in metrics()
@@ -176,6 +148,6 @@ def test_the_http_side_runs_inside_and_a_second_daemon_is_refused(
     assert second.returncode == 1
     (line,) = second.stderr.strip().splitlines()
     assert "another brevo-sync daemon" in line and "SQLite" in line
-    elapsed, stderr = _stop(proc, signal.SIGINT)
+    elapsed, stderr = stop_and_time(proc, signal.SIGINT, timeout=STOP_TIMEOUT)
     assert proc.returncode == 0, stderr
     assert elapsed < STOP_LIMIT_SECONDS

@@ -1,6 +1,8 @@
 """Three `brevo-sync run` replicas on one PostgreSQL database against the sandbox, with short
-intervals, deals changing in Brevo meanwhile, and one replica killed with SIGKILL midway:
-every scheduled run happened once, every outbox row was sent once, the mirror is exact.
+intervals, deals changing in Brevo meanwhile, a shop sending order webhooks to all three
+(behind a load balancer), and one replica killed with SIGKILL midway: every scheduled run
+happened once, every outbox row was sent once, every inbox event was processed once (one
+order, one deal), the mirror is exact.
 And a small hourly budget with a queue of pushes: no 429 reaches a job, changes go first,
 delete detection waits."""
 
@@ -10,6 +12,7 @@ import itertools
 import json
 import re
 import signal
+import socket
 import threading
 import time
 import uuid
@@ -18,15 +21,20 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
+from brevo_sync.entrypoints.web.signatures import base64_signature
 from brevo_sync.sandbox import SandboxServer, SandboxState
 from tests.e2e.conftest import Cli, base_env, mirror_rows, sandbox_rows
+from tests.e2e.test_cli_orders import _rules
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 CLAIM_SECONDS = 3.0
+SHOPIFY_SECRET = "shpss_replicas"
+WEBHOOK_ORDERS = 30
 FAST = {
     "BREVO_SYNC_PULL_INTERVAL_SECONDS": "1",
     "BREVO_SYNC_PULL_MAX_INTERVAL_SECONDS": "2",
@@ -113,7 +121,86 @@ def _editing(state: SandboxState, stop: threading.Event) -> threading.Thread:
     return thread
 
 
-def test_three_replicas_one_killed_every_run_and_row_once_mirror_exact(
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+class Shop:
+    """A Shopify shop sending `orders/create` webhooks through a load balancer in front of
+    the replicas: a delivery a replica cannot take (it is dead) goes to the next one."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports = ports
+        self.accepted: dict[str, str] = {}  # webhook id -> the first answer's status
+        self.repeats: list[str] = []  # the status answered to each repeated delivery
+        self._turn = itertools.count()
+
+    def deliver(self, order_no: int, webhook_id: str) -> None:
+        order = {
+            "id": 9_100_000 + order_no,
+            "email": f"w{order_no}@example.test",
+            "created_at": "2026-11-20T10:00:00+01:00",
+            "total_price": f"{7000 + order_no}.00",
+            "currency": "EUR",
+            "customer": {"first_name": "Web", "last_name": f"Hook {order_no}"},
+            "line_items": [{"sku": "SKU-1", "title": "Widget", "quantity": 1}],
+        }
+        raw = json.dumps(order).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Hmac-Sha256": base64_signature(SHOPIFY_SECRET, raw),
+            "X-Shopify-Shop-Domain": "replicas.myshopify.com",
+            "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Webhook-Id": webhook_id,
+        }
+        for _ in range(3 * len(self.ports)):
+            port = self.ports[next(self._turn) % len(self.ports)]
+            try:
+                answer = httpx.post(
+                    f"http://127.0.0.1:{port}/webhooks/orders/shopify",
+                    content=raw,
+                    headers=headers,
+                    timeout=5,
+                )
+            except httpx.HTTPError:
+                continue  # that replica is gone: the balancer tries the next
+            assert answer.status_code in (200, 202), answer.text
+            status = str(answer.json()["status"])
+            if webhook_id in self.accepted:
+                self.repeats.append(status)
+            else:
+                self.accepted[webhook_id] = status
+            return
+        raise AssertionError(f"no replica took webhook {webhook_id}")
+
+
+def _sending(shop: Shop, stop: threading.Event) -> threading.Thread:
+    """Orders arrive every 0.2 s; every fifth is delivered a second time (the shop did not
+    see our answer), through whichever replica the balancer picks."""
+
+    def send() -> None:
+        for n in range(WEBHOOK_ORDERS):
+            shop.deliver(n, f"wh-{n}")
+            if n % 5 == 4:
+                shop.deliver(n, f"wh-{n}")
+            if stop.wait(0.2):
+                return
+
+    thread = threading.Thread(target=send, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_three_replicas_one_killed_every_run_row_and_event_once_mirror_exact(
     tmp_path: Path, pg_database: str
 ) -> None:
     state = SandboxState.seeded(seed=31, deals=200)
@@ -123,6 +210,8 @@ def test_three_replicas_one_killed_every_run_and_row_once_mirror_exact(
             BREVO_API_KEY=state.api_key,
             BREVO_BASE_URL=sandbox.base_url,
             BREVO_SYNC_DATABASE_URL=pg_database,
+            BREVO_SYNC_RULES=str(_rules(tmp_path)),
+            BREVO_SYNC_SHOPIFY_WEBHOOK_SECRET=SHOPIFY_SECRET,
         )
         cli = Cli(env=env, cwd=tmp_path)
         assert cli("db", "upgrade").returncode == 0
@@ -131,18 +220,27 @@ def test_three_replicas_one_killed_every_run_and_row_once_mirror_exact(
         state.faults.delay(0.15, path_prefix="/crm/deals", method="POST")
         stop_edits = threading.Event()
         editor = _editing(state, stop_edits)
-        replicas = [cli.start("run", "--no-http") for _ in range(3)]
-        _wait_for(lambda: sum(_refs(state).values()) >= 4)
+        ports = [_free_port() for _ in range(3)]
+        replicas = [cli.start("run", "--port", str(port)) for port in ports]
+        _wait_for(lambda: all(_healthy(p) for p in ports))
+        shop = Shop(ports)
+        sender = _sending(shop, stop_edits)
+        _wait_for(lambda: sum(_refs(state).values()) >= 4 and len(shop.accepted) >= 8)
         replicas[0].send_signal(signal.SIGKILL)  # mid-job, whichever it was running
         replicas[0].wait()
-        time.sleep(4)
+        sender.join(timeout=30)
+        assert len(shop.accepted) == WEBHOOK_ORDERS  # every delivery was taken by a replica
+        assert set(shop.accepted.values()) == {"accepted"}
+        assert shop.repeats == ["duplicate"] * (WEBHOOK_ORDERS // 5)
+        time.sleep(2)
         stop_edits.set()
         editor.join()
 
         def settled() -> bool:
             left = _query(
                 pg_database,
-                "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')",
+                "SELECT (SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending'))"
+                " + (SELECT count(*) FROM inbox WHERE state = 'pending')",
             )[0][0]
             return left == 0 and mirror_rows(pg_database) == sandbox_rows(state)
 
@@ -153,10 +251,29 @@ def test_three_replicas_one_killed_every_run_and_row_once_mirror_exact(
             _, stderr = proc.communicate(timeout=15)
             assert proc.returncode == 0, stderr
 
-        refs = _refs(state)  # every order's deal, created once
-        assert len(refs) == 24 and max(refs.values()) == 1
+        refs = _refs(state)  # every order's deal, the file's and the webhooks', created once
+        assert len(refs) == 24 + WEBHOOK_ORDERS and max(refs.values()) == 1
         assert mirror_rows(pg_database) == sandbox_rows(state)
+        _check_inbox(pg_database)
         _check_runs(pg_database, killed=replicas[0].pid)
+
+
+def _check_inbox(url: str) -> None:
+    """One inbox row per webhook order (a repeated delivery is no second row), each done;
+    one order recorded per row, its deal queued once."""
+    rows = _query(url, "SELECT state, outcome FROM inbox")
+    assert len(rows) == WEBHOOK_ORDERS
+    assert {r.state for r in rows} == {"done"}, rows
+    orders = _query(
+        url, "SELECT order_id, decision, deal_key FROM orders WHERE source LIKE 'webhook:%'"
+    )
+    assert len(orders) == WEBHOOK_ORDERS and {o.decision for o in orders} == {"deal"}
+    sent = _query(
+        url,
+        "SELECT o.state FROM outbox o JOIN orders r ON r.deal_key = o.key"
+        " WHERE r.source LIKE 'webhook:%'",
+    )
+    assert [s.state for s in sent] == ["done"] * WEBHOOK_ORDERS
 
 
 def _check_runs(url: str, *, killed: int) -> None:
@@ -174,7 +291,7 @@ def _check_runs(url: str, *, killed: int) -> None:
         assert [r.seq for r in runs] == list(range(1, len(runs) + 1)), job
         for before, after in itertools.pairwise(runs):
             if before.finished_at is None:  # the killed replica's: its claim had to expire
-                assert before.replica.endswith(f":{killed}"), (job, before)
+                assert f":{killed}:" in before.replica, (job, before)
                 assert after.started_at >= before.started_at + timedelta(seconds=CLAIM_SECONDS)
             else:
                 assert after.started_at >= before.finished_at, (job, before, after)

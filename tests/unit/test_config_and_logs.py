@@ -8,8 +8,9 @@ import pytest
 import structlog
 
 from brevo_sync.config import load_settings
+from brevo_sync.entrypoints.daemon.schedule import poll_policy, replica_name
 from brevo_sync.errors import ConfigError
-from brevo_sync.logs import configure_logging, register_secret
+from brevo_sync.logs import configure_logging, notice_line, register_secret
 
 
 def test_defaults_match_the_external_contract() -> None:
@@ -64,3 +65,26 @@ def test_secret_values_are_redacted_from_json_logs(capsys: pytest.CaptureFixture
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert "topsecret" not in line and "xkeysib-other" not in line
     assert json.loads(line)["event"] == "calling"
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_webhook_secret_is_unset_for_the_routes_and_the_daemon_alike(blank: str) -> None:
+    settings = load_settings(brevo_webhook_token=blank, shopify_webhook_secret=blank)
+    assert settings.brevo_webhook_token is None and settings.shopify_webhook_secret is None
+    assert poll_policy(settings).hinted is None  # the poll does not wait for Brevo's hints
+    hinted = load_settings(brevo_webhook_token="tok")
+    assert poll_policy(hinted).hinted is not None
+
+
+def test_replica_names_differ_even_on_one_host_with_one_pid() -> None:
+    names = {replica_name() for _ in range(20)}
+    assert len(names) == 20 and all(len(n) <= 64 for n in names)
+
+
+def test_a_signal_notice_is_a_json_line_when_the_logs_are() -> None:
+    configure_logging("INFO", "json")
+    line = json.loads(notice_line("SIGTERM: finishing", signal="SIGTERM"))
+    assert line["event"] == "SIGTERM: finishing" and line["signal"] == "SIGTERM"
+    assert line["level"] == "warning" and line["timestamp"].endswith("Z")
+    configure_logging("INFO", "console")
+    assert notice_line("SIGTERM: finishing") == b"brevo-sync: SIGTERM: finishing\n"

@@ -11,12 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-JobName = Literal["inbox", "renewals", "push", "pull", "sweep", "reconcile"]
+JobName = Literal["inbox", "renewals", "push", "pull", "sweep", "reconcile", "prune"]
 
 # The order `run --once` (and a tick where several are due) takes them in: what turns events
 # into outbox rows first, then the budget's priority (push, pull, reconcile), the sweep
-# (no requests) between pull and reconcile so its alerts are fresh.
-JOB_ORDER: tuple[JobName, ...] = ("inbox", "renewals", "push", "pull", "sweep", "reconcile")
+# (no requests) between pull and reconcile so its alerts are fresh, the history's pruning last.
+JOB_ORDER: tuple[JobName, ...] = (
+    "inbox",
+    "renewals",
+    "push",
+    "pull",
+    "sweep",
+    "reconcile",
+    "prune",
+)
 # Jobs that spend Brevo's request budget, first served first.
 BUDGET_PRIORITY: tuple[JobName, ...] = ("push", "pull", "reconcile")
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-Outcome = Literal["running", "ok", "failed", "interrupted"]
+# "compacted": old runs of one command folded into one row by `db prune` (their requests and
+# deals summed, so totals survive).
+Outcome = Literal["running", "ok", "failed", "interrupted", "compacted"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,8 +56,8 @@ class PushOptions:
     loyalty_balance_id: str | None = None
     requests_per_hour: int = 100  # the local ceiling, for plans when Brevo said nothing
     features: Features = field(default_factory=Features)
-    # How long a push holds the rows it claimed (BREVO_SYNC_JOB_CLAIM_SECONDS): a push that
-    # dies lets go of them when this passes.
+    # How long a push (or the daemon's inbox job) holds the rows it claimed
+    # (BREVO_SYNC_JOB_CLAIM_SECONDS): one that dies lets go of them when this passes.
     claim_ttl: timedelta = timedelta(minutes=5)
 
 

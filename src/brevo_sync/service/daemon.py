@@ -36,6 +36,7 @@ from brevo_sync.domain.jobs import (
     failure_backoff,
 )
 from brevo_sync.domain.polling import PollPolicy
+from brevo_sync.domain.retention import DEFAULT_HISTORY_DAYS
 from brevo_sync.errors import BrevoRateLimited, BrevoSyncError, Interrupted, MirrorBusy
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.daemon_steps import (
@@ -72,6 +73,7 @@ class DaemonOptions:
     reconcile_share: float = 0.5
     hint_debounce: timedelta = timedelta(seconds=2)
     inbox_max_attempts: int = 10
+    history: timedelta = timedelta(days=DEFAULT_HISTORY_DAYS)  # the prune job keeps this
     # Cron jobs: the next fire time after a moment (the entrypoint's crontab parser).
     next_fire: Callable[[JobName, datetime], datetime | None] | None = None
 
@@ -150,6 +152,7 @@ class DaemonJobs:
         return StepSettings(
             inbox_max_attempts=self.options.inbox_max_attempts,
             hint_debounce=self.options.hint_debounce,
+            history=self.options.history,
         )
 
     # -- inside a run --------------------------------------------------------------------

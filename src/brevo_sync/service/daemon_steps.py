@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from brevo_sync.domain.jobs import JobName, Outcome
+from brevo_sync.domain.retention import DEFAULT_HISTORY_DAYS
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.hints import HINT
 from brevo_sync.service.inbox import DEFAULT_BATCH, DEFAULT_MAX_ATTEMPTS, process_inbox
@@ -20,6 +21,7 @@ from brevo_sync.service.pull import pull_deals
 from brevo_sync.service.push import push_outbox
 from brevo_sync.service.reconcile import reconcile
 from brevo_sync.service.renewals import queue_renewals
+from brevo_sync.service.retention import prune_history
 from brevo_sync.service.sweep import run_sweep
 
 # A push stopped with rows left, a walk stopped at its budget share: when to look again.
@@ -33,6 +35,7 @@ INBOX_BATCHES = 20
 class StepSettings:
     inbox_max_attempts: int = DEFAULT_MAX_ATTEMPTS
     hint_debounce: timedelta = timedelta(seconds=2)
+    history: timedelta = timedelta(days=DEFAULT_HISTORY_DAYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +135,11 @@ def _reconcile(ctx: ServiceContext, _: StepSettings) -> JobResult:
 def _inbox(ctx: ServiceContext, settings: StepSettings) -> JobResult:
     done = dead = retrying = 0
     for _ in range(INBOX_BATCHES):
-        report = process_inbox(ctx, max_attempts=settings.inbox_max_attempts)
+        # The rows' lease is the job's claim (BREVO_SYNC_JOB_CLAIM_SECONDS): a replica killed
+        # mid-batch leaves its rows to the others when its job claim would expire too.
+        report = process_inbox(
+            ctx, max_attempts=settings.inbox_max_attempts, lease=ctx.push.claim_ttl
+        )
         done, dead = done + report.done, dead + report.dead
         retrying += report.retrying
         if report.claimed < DEFAULT_BATCH or ctx.stop.requested:
@@ -143,6 +150,14 @@ def _inbox(ctx: ServiceContext, settings: StepSettings) -> JobResult:
         request_early_pull(ctx, settings.hint_debounce)
     detail = f"{done} processed, {retrying} to retry, {dead} dead"
     return JobResult(detail=detail + ("; a pull is due for Brevo's hints" if hinted else ""))
+
+
+def _prune(ctx: ServiceContext, settings: StepSettings) -> JobResult:
+    report = prune_history(ctx, settings.history)
+    return JobResult(
+        detail=f"{report.runs_folded} runs folded, {report.job_runs} job runs and "
+        f"{report.inbox_rows} processed deliveries deleted"
+    )
 
 
 def request_early_pull(ctx: ServiceContext, debounce: timedelta) -> None:
@@ -160,5 +175,6 @@ _STEPS = {
     "sweep": _sweep,
     "renewals": _renewals,
     "reconcile": _reconcile,
+    "prune": _prune,
     "inbox": _inbox,
 }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import structlog
 
@@ -79,12 +80,14 @@ def process_inbox(
     *,
     limit: int = DEFAULT_BATCH,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    lease: timedelta = CLAIM_LEASE,
 ) -> InboxReport:
     """Process up to `limit` due order and subscription rows; nothing to do is a no-op.
-    The caller loops while `claimed == limit` to drain a backlog."""
+    The caller loops while `claimed == limit` to drain a backlog. Claimed rows are not due
+    again before `lease` is over: a worker that dies holding them delays them that long."""
     now = ctx.clock()
     with ctx.uow() as uow:
-        rows = uow.inbox.claim(ORDER_KINDS, now, lease_until=now + CLAIM_LEASE, limit=limit)
+        rows = uow.inbox.claim(ORDER_KINDS, now, lease_until=now + lease, limit=limit)
         uow.commit()
     report = InboxReport(claimed=len(rows))
     if not rows:

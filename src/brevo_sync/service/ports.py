@@ -287,6 +287,12 @@ class RunRepository(Protocol):
         """(when, requests) of the runs that spent requests since `since`."""
         ...
 
+    def compact_before(self, before: datetime) -> int:
+        """Fold each command's finished runs that ended before `before` into one row (outcome
+        `compacted`, requests and deals summed) and delete the rest; how many rows went.
+        The newest run of each command and running ones are never touched."""
+        ...
+
 
 class AlertRepository(Protocol):
     def sweep(self, rules: TimeRules, now: datetime) -> dict[str, int]:
@@ -372,6 +378,10 @@ class OutboxRepository(Protocol):
 
     def ledger(self, outbox_key: str) -> LedgerEntry | None: ...
 
+    def enrolled(self, contact_id: str) -> bool:
+        """Whether a credit for the contact was begun already (so it is in the program)."""
+        ...
+
     def ledger_update(self, outbox_key: str, changes: Mapping[str, Any]) -> None: ...
 
     def points_awarded(self) -> int: ...
@@ -437,6 +447,11 @@ class InboxRepository(Protocol):
 
     def counts(self) -> dict[str, int]:
         """Rows by state."""
+        ...
+
+    def prune_done(self, before: datetime) -> int:
+        """Delete rows processed (done) before `before`; how many. Pending and dead rows
+        stay: they are work, or an operator's to look at."""
         ...
 
 
@@ -625,6 +640,11 @@ class JobRepository(Protocol):
 
     def runs_since(self, since: datetime, job: str | None = None) -> list[JobRun]:
         """Runs started at or after `since`, by job and sequence."""
+        ...
+
+    def prune_runs(self, before: datetime) -> int:
+        """Delete the run log's rows that ended (or, never finished, started) before
+        `before`; how many. The slots, and so each job's sequence numbers, stay."""
         ...
 
 

@@ -4,6 +4,8 @@ A credit is two steps, because Brevo's loyalty API has no idempotency key: a pen
 transaction (credits nothing) whose id goes into the ledger at once, then its completion.
 A crash before the id is stored leaves at most a pending transaction that never counts; a
 crash after it completes the stored one. So each (deal, milestone) is credited exactly once.
+A contact is enrolled in the program before its first credit only: the ledger remembers
+whom we credited, so later credits cost two requests, not three.
 """
 
 from __future__ import annotations
@@ -27,23 +29,37 @@ def send_loyalty(ctx: ServiceContext, gateway: BrevoGateway, row: OutboxRow, out
             "loyalty is not configured (BREVO_SYNC_LOYALTY_PROGRAM_ID and "
             "BREVO_SYNC_LOYALTY_BALANCE_ID)"
         )
+    contact = int(row.payload["contact_id"])
     with ctx.uow() as uow:
         entry = uow.outbox.ledger(row.key)
+        enrolled = uow.outbox.enrolled(str(contact))
     if entry is not None and entry.state == "completed":
         mark_done(ctx, [row], out, result_id=entry.transaction_id)
         return
-    contact = int(row.payload["contact_id"])
     mark_sending(ctx, [row])
     transaction = entry.transaction_id if entry is not None else None
     if transaction is None:
-        gateway.loyalty_subscribe(program, contact)
-        transaction = gateway.loyalty_begin(
-            program,
-            balance_id=balance,
-            contact_id=contact,
-            amount=float(row.payload["points"]),
-            meta={"deal_id": row.deal_id, "milestone": row.key, "source": "brevo-sync"},
-        )
+
+        def begin() -> str:
+            return gateway.loyalty_begin(
+                program,
+                balance_id=balance,
+                contact_id=contact,
+                amount=float(row.payload["points"]),
+                meta={"deal_id": row.deal_id, "milestone": row.key, "source": "brevo-sync"},
+            )
+
+        if not enrolled:  # the contact's first credit: enrol it first (one request)
+            gateway.loyalty_subscribe(program, contact)
+        try:
+            transaction = begin()
+        except BrevoBadRequest:
+            if not enrolled:
+                raise
+            # Enrolled in the ledger's eyes, not in Brevo's: the program setting changed, or
+            # someone removed the contact. Enrol it, and begin once more.
+            gateway.loyalty_subscribe(program, contact)
+            transaction = begin()
         with ctx.uow() as uow:
             uow.outbox.ledger_update(row.key, {"transaction_id": transaction, "state": "begun"})
             uow.commit()

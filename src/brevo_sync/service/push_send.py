@@ -20,11 +20,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
+
 from brevo_sync.domain.outbox import OutboxRow, backoff, reference_marker
 from brevo_sync.domain.parsing import with_attributes
 from brevo_sync.errors import BrevoBadRequest, BrevoError, BrevoNotFound, BrevoRateLimited
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.ports import BrevoGateway, UnitOfWork
+
+log = structlog.get_logger(__name__)
 
 
 class Outcomes:
@@ -73,6 +77,15 @@ def mark_done(
             _mirror_takes(ctx, uow, deal_id, mirror_attributes, now)
         uow.commit()
     out.sent += len(rows)
+    for row in rows:  # after the commit: a line per row Brevo has, with its deal
+        created = result_id if row.kind == "create_deal" else None
+        log.info(
+            "outbox row sent",
+            key=row.key,
+            kind=row.kind,
+            deal_id=row.deal_id or created,
+            result_id=result_id,
+        )
 
 
 def _mirror_takes(
@@ -93,10 +106,12 @@ def mark_failed(
     final = isinstance(exc, BrevoBadRequest | BrevoNotFound)
     if isinstance(exc, BrevoNotFound):
         reason = f"the deal was deleted in Brevo ({reason})"
+    settled: list[tuple[OutboxRow, int, bool]] = []
     with ctx.uow() as uow:
         for row in rows:
             attempts = max(row.attempts, 1) if row.state == "sending" else row.attempts + 1
             dead = final or attempts >= ctx.push.max_attempts
+            settled.append((row, attempts, dead))
             changes: dict[str, Any] = {
                 "state": "dead" if dead else "pending",
                 "attempts": attempts,
@@ -110,6 +125,15 @@ def mark_failed(
                 out.failed += 1
         uow.commit()
     out.errors.append(reason)
+    for row, attempts, dead in settled:
+        (log.warning if dead else log.info)(
+            "outbox row is a dead letter" if dead else "outbox row failed; retrying later",
+            key=row.key,
+            kind=row.kind,
+            deal_id=row.deal_id,
+            attempts=attempts,
+            reason=reason,
+        )
 
 
 def is_unclear(exc: BrevoError) -> bool:

@@ -11,11 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import structlog
+
 from brevo_sync.domain.outbox import Conflict, OutboxRow, coalesce_updates, three_way
 from brevo_sync.domain.push_plan import Unit
 from brevo_sync.service.context import ServiceContext
 from brevo_sync.service.ports import BrevoGateway
 from brevo_sync.service.push_send import Outcomes, deal_body, mark_done, mark_sending
+
+log = structlog.get_logger(__name__)
 
 
 def send_patch(
@@ -98,3 +102,9 @@ def send_import(ctx: ServiceContext, gateway: BrevoGateway, unit: Unit, out: Out
             )
         uow.commit()
     out.unconfirmed += len(unit.rows)
+    log.info(
+        "import sent; its rows wait for a pull to confirm them",
+        process_id=process,
+        rows=len(unit.rows),
+        deal_ids=sorted({r.deal_id for r in unit.rows if r.deal_id})[:50],
+    )

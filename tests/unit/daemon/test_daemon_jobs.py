@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,11 +15,15 @@ from brevo_sync.adapters.memory import MemoryMirror
 from brevo_sync.domain.jobs import JobName, JobSpec
 from brevo_sync.domain.outbox import Effect
 from brevo_sync.domain.polling import PollPolicy
-from brevo_sync.service.context import ServiceContext
+from brevo_sync.domain.rules import RulesConfig
+from brevo_sync.service.context import PushOptions, ServiceContext
 from brevo_sync.service.daemon import DaemonJobs, DaemonOptions
 from brevo_sync.service.daemon_steps import request_early_pull
+from brevo_sync.service.inbox import accept_delivery
 from tests.fakes import FakeBrevo
 from tests.unit.service.support import memory_context
+from tests.unit.service.test_inbox import creations, delivery, rows
+from tests.unit.service.test_inbox import setup as inbox_setup
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 STEP = timedelta(seconds=30)  # how often the simulated scheduler looks
@@ -152,6 +157,38 @@ def test_one_replica_runs_a_due_job_and_a_dead_ones_claim_expires(
         runs = uow.jobs.runs_since(brevo.now - DAY, "pull")
     assert [(r.seq, r.replica) for r in runs][-2:] == [(2, "r1"), (3, "r2")]
     assert runs[-2].finished_at is None and runs[-1].outcome == "ok"
+
+
+def test_inbox_rows_a_dead_replica_claimed_are_processed_once_its_job_claim_expires() -> None:
+    brevo, ctx = inbox_setup()
+    ctx = replace(ctx, push=PushOptions(claim_ttl=timedelta(seconds=90)))
+    accept_delivery(ctx, delivery("7001", route="shopify", sent="w1"))
+    with ctx.uow() as uow:  # replica r1 claims the row for its job's lease, then dies
+        assert uow.inbox.claim(("order",), brevo.now, lease_until=brevo.now + MINUTE, limit=5)
+        uow.commit()
+    other = _jobs(ctx, hints=False, replica="r2")
+    brevo.tick(30)
+    assert other.run("inbox") is not None
+    assert [r.state for r in rows(ctx)] == ["pending"]  # still r1's
+    brevo.tick(31)
+    finished = other.run("inbox")
+    assert finished is not None and finished.detail is not None
+    assert finished.detail.startswith("1 processed")
+    (row,) = rows(ctx)
+    assert row.state == "done" and row.attempts == 2
+    assert len(creations(ctx)) == 1
+    # r2 dies mid-batch in turn (after its claim, before the rows are settled): the rows are
+    # left to the others for the job's claim (90 s), not for the inbox's default 5 minutes.
+    accept_delivery(ctx, delivery("7002", route="shopify", sent="w2"))
+
+    def dies() -> RulesConfig:
+        raise SystemExit("killed")
+
+    brevo.tick(6)  # the inbox job is due again
+    with pytest.raises(SystemExit):
+        _jobs(replace(ctx, rules=dies), hints=False, replica="r2").run("inbox")
+    held = [r for r in rows(ctx) if r.state == "pending"]
+    assert [r.next_attempt_at for r in held] == [brevo.now + timedelta(seconds=90)]
 
 
 def test_a_small_budget_sends_changes_first_and_defers_delete_detection(

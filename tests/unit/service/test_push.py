@@ -4,6 +4,7 @@ before anything that creates is sent again."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -222,6 +223,31 @@ def test_loyalty_points_are_credited_once_across_a_lost_answer_and_a_move_back()
     push_outbox(ctx)
     assert len(brevo.transactions) == 2  # the lost draft and the one completed
     assert [t["amount"] for t in brevo.completed_credits()] == [100.0]
+
+
+def test_a_contact_is_enrolled_before_its_first_credit_only_and_again_in_a_new_program() -> None:
+    push = {"features": Features(loyalty=True), "loyalty_balance_id": "b"}
+    brevo, ctx = setup(loyalty_program_id="lp", **push)
+    brevo.pipelines[0]["stages"].insert(2, {"id": "s-demo", "name": "Demo"})
+    pull(ctx, full=True)
+    enrol = "POST /loyalty/config/programs/{pid}/subscriptions"
+    begin = "POST /loyalty/balance/programs/{pid}/transactions"
+
+    def credit(deal_id: str, context: ServiceContext) -> dict[str, int]:
+        advance_deal(context, deal_id, "Qualified")
+        advance_deal(context, deal_id, "Demo")  # milestone: 100 points for contact 1
+        spent = push_outbox(context).requests
+        return {k: n for k, n in spent.items() if "loyalty" in k}
+
+    assert credit("d000000", ctx)[enrol] == 1  # the first credit enrols contact 1
+    assert enrol not in credit("d000001", ctx)  # the ledger knows it: two requests, not three
+    # The operator moves to another program: Brevo refuses the credit, contact 1 is enrolled
+    # there and the credit goes through, once.
+    moved = replace(ctx, push=replace(ctx.push, loyalty_program_id="lp2"))
+    spent = credit("d000002", moved)
+    assert spent[enrol] == 1 and spent[begin] == 2
+    assert brevo.enrolled == {("lp", 1), ("lp2", 1)}
+    assert [t["amount"] for t in brevo.completed_credits()] == [100.0, 100.0, 100.0]
 
 
 def test_a_refused_import_is_sent_row_by_row() -> None:

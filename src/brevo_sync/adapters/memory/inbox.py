@@ -139,3 +139,13 @@ class MemoryInboxRepository:
         for row in self._rows():
             counts[row.state] = counts.get(row.state, 0) + 1
         return counts
+
+    def prune_done(self, before: datetime) -> int:
+        old = [
+            r.id
+            for r in self._rows()
+            if r.state == "done" and r.processed_at is not None and r.processed_at < before
+        ]
+        for row_id in old:
+            self._tx.tables.inbox.delete(row_id)
+        return len(old)

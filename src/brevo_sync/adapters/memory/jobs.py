@@ -94,3 +94,10 @@ class MemoryJobRepository:
             if r.started_at >= since and (job is None or r.job == job)
         ]
         return sorted(runs, key=lambda r: (r.job, r.seq))
+
+    def prune_runs(self, before: datetime) -> int:
+        table = self._tx.tables.job_runs
+        old = [key for key, r in table.items() if (r.finished_at or r.started_at) < before]
+        for key in old:
+            table.delete(key)
+        return len(old)

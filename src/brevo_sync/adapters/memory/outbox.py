@@ -174,6 +174,12 @@ class MemoryOutboxRepository:
     def ledger(self, outbox_key: str) -> LedgerEntry | None:
         return self._tx.tables.ledger.get(outbox_key)
 
+    def enrolled(self, contact_id: str) -> bool:
+        return any(
+            e.contact_id == contact_id and e.state in ("begun", "completed")
+            for e in self._tx.tables.ledger.values()
+        )
+
     def ledger_update(self, outbox_key: str, changes: Mapping[str, Any]) -> None:
         allowed = {"state", "transaction_id", "completed_at"}
         if set(changes) - allowed:

@@ -8,6 +8,7 @@ from datetime import datetime
 from brevo_sync.adapters.memory.mirror import SYNC_KEY, Transaction
 from brevo_sync.adapters.memory.rows import SyncRow, utc
 from brevo_sync.domain.budget import BudgetSnapshot
+from brevo_sync.domain.retention import fold_runs
 from brevo_sync.domain.runs import RunInfo, RunResult
 from brevo_sync.domain.sync import RunPosition, SyncState
 
@@ -97,3 +98,17 @@ class MemoryRunRepository:
             if at >= since and run.requests_total > 0:
                 spent.append((at, run.requests_total))
         return spent
+
+    def compact_before(self, before: datetime) -> int:
+        table = self._tx.tables.runs
+        every = table.values()
+        newest: dict[str, int] = {}
+        for run in every:
+            newest[run.command] = max(newest.get(run.command, run.id), run.id)
+        gone = 0
+        for fold in fold_runs(every, before, newest):
+            table.put(fold.into.id, fold.into)
+            for run_id in fold.drop:
+                table.delete(run_id)
+            gone += len(fold.drop)
+        return gone

@@ -283,3 +283,10 @@ class SqlInboxRepository:
             sa.select(inbox.c.state, sa.func.count()).group_by(inbox.c.state)
         ).all()
         return {state: int(n) for state, n in rows}
+
+    def prune_done(self, before: datetime) -> int:
+        result = self._conn.execute(
+            sa.delete(inbox).where(inbox.c.state == "done", inbox.c.processed_at < before),
+            execution_options={"preserve_rowcount": True},
+        )
+        return max(int(result.rowcount), 0)

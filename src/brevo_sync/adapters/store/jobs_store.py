@@ -151,3 +151,11 @@ class SqlJobRepository:
             statement = statement.where(job_runs.c.job == job)
         statement = statement.order_by(job_runs.c.job, job_runs.c.seq)
         return [run_of(r) for r in self._conn.execute(statement)]
+
+    def prune_runs(self, before: datetime) -> int:
+        ended = sa.func.coalesce(job_runs.c.finished_at, job_runs.c.started_at)
+        result = self._conn.execute(
+            sa.delete(job_runs).where(ended < before),
+            execution_options={"preserve_rowcount": True},
+        )
+        return max(int(result.rowcount), 0)

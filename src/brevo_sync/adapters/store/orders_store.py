@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from brevo_sync.adapters.store.deal_store import deal_from_row
+from brevo_sync.adapters.store.insert_new import insert_new
 from brevo_sync.adapters.store.tables import deals, orders
 from brevo_sync.domain.deal import Deal
 from brevo_sync.domain.order_intake import OrderRecord, short_source
@@ -26,8 +26,20 @@ from brevo_sync.domain.rules.protection import customer_keys
 KEYS_PER_QUERY = 200
 
 
-def _insert(conn: Connection) -> Any:
-    return (sqlite if conn.dialect.name == "sqlite" else postgresql).insert(orders)
+_COLUMNS = (
+    "shop",
+    "order_id",
+    "kind",
+    "payload",
+    "source",
+    "received_at",
+    "decision",
+    "reason",
+    "deal_key",
+    "expires_at",
+    "renewal_due_at",
+)
+_INSERT = insert_new(orders, _COLUMNS, key=("shop", "order_id"))  # built once
 
 
 def _values(record: OrderRecord) -> dict[str, Any]:
@@ -72,12 +84,9 @@ class SqlOrderRepository:
         self._conn = conn
 
     def insert_if_new(self, record: OrderRecord) -> bool:
-        statement = (
-            _insert(self._conn)
-            .values(**_values(record))
-            .on_conflict_do_nothing(index_elements=["shop", "order_id"])
+        result = self._conn.execute(
+            _INSERT, _values(record), execution_options={"preserve_rowcount": True}
         )
-        result = self._conn.execute(statement, execution_options={"preserve_rowcount": True})
         return result.rowcount == 1
 
     def get(self, shop: str, order_id: str) -> OrderRecord | None:

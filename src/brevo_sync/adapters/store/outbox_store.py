@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from brevo_sync.adapters.store.insert_new import insert_new
 from brevo_sync.adapters.store.tables import conflicts, loyalty_ledger, outbox, task_types
 from brevo_sync.domain.outbox import (
     MUTABLE_FIELDS,
@@ -21,9 +21,30 @@ from brevo_sync.domain.outbox import (
     State,
 )
 
-
-def _insert(conn: Connection, table: sa.Table) -> Any:
-    return (sqlite if conn.dialect.name == "sqlite" else postgresql).insert(table)
+# Built once: a repeated key (a decision made again) or a (deal, milestone) award already in
+# the ledger inserts nothing.
+_INSERT_ROW = insert_new(
+    outbox,
+    (
+        "key",
+        "kind",
+        "deal_id",
+        "deal_ref",
+        "payload",
+        "base",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "origin",
+        "created_at",
+    ),
+    key=("key",),
+)
+_INSERT_AWARD = insert_new(
+    loyalty_ledger,
+    ("deal_id", "milestone", "contact_id", "points", "outbox_key", "state", "recorded_at"),
+    key=("deal_id", "milestone"),
+)
 
 
 def row_of(r: Any) -> OutboxRow:
@@ -62,25 +83,22 @@ class SqlOutboxRepository:
             return 0
         awards = [e for e in effects if e.kind == "loyalty_credit"]
         taken: set[str] = set()
-        if awards:
-            statement = _insert(self._conn, loyalty_ledger).on_conflict_do_nothing(
-                index_elements=["deal_id", "milestone"]
+        for effect in awards:
+            result = self._conn.execute(
+                _INSERT_AWARD,
+                {
+                    "deal_id": effect.deal_id or effect.deal_ref or "",
+                    "milestone": effect.key,
+                    "contact_id": str(effect.payload["contact_id"]),
+                    "points": int(effect.payload["points"]),
+                    "outbox_key": effect.key,
+                    "state": "queued",
+                    "recorded_at": now,
+                },
+                execution_options={"preserve_rowcount": True},
             )
-            for effect in awards:
-                result = self._conn.execute(
-                    statement.values(
-                        deal_id=effect.deal_id or effect.deal_ref or "",
-                        milestone=effect.key,
-                        contact_id=str(effect.payload["contact_id"]),
-                        points=int(effect.payload["points"]),
-                        outbox_key=effect.key,
-                        state="queued",
-                        recorded_at=now,
-                    ),
-                    execution_options={"preserve_rowcount": True},
-                )
-                if result.rowcount == 0:
-                    taken.add(effect.key)
+            if result.rowcount == 0:
+                taken.add(effect.key)
         rows = [
             {
                 "key": e.key,
@@ -100,8 +118,9 @@ class SqlOutboxRepository:
         ]
         if not rows:
             return 0
-        statement = _insert(self._conn, outbox).on_conflict_do_nothing(index_elements=["key"])
-        result = self._conn.execute(statement, rows, execution_options={"preserve_rowcount": True})
+        result = self._conn.execute(
+            _INSERT_ROW, rows, execution_options={"preserve_rowcount": True}
+        )
         return max(result.rowcount, 0)
 
     def get(self, row_id: int) -> OutboxRow | None:
@@ -288,6 +307,17 @@ class SqlOutboxRepository:
             transaction_id=r.transaction_id,
             completed_at=r.completed_at,
         )
+
+    def enrolled(self, contact_id: str) -> bool:
+        found = self._conn.execute(
+            sa.select(loyalty_ledger.c.outbox_key)
+            .where(
+                loyalty_ledger.c.contact_id == contact_id,
+                loyalty_ledger.c.state.in_(("begun", "completed")),
+            )
+            .limit(1)
+        ).first()
+        return found is not None
 
     def ledger_update(self, outbox_key: str, changes: Mapping[str, Any]) -> None:
         allowed = {"state", "transaction_id", "completed_at"}

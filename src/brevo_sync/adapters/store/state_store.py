@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from brevo_sync.adapters.store.bulk import upsert_row
 from brevo_sync.adapters.store.tables import runs, sync_state
 from brevo_sync.domain.budget import BudgetSnapshot
+from brevo_sync.domain.retention import fold_runs
 from brevo_sync.domain.runs import RunInfo, RunResult
 from brevo_sync.domain.sync import PageSizeFacts, RunPosition, SyncState
 
@@ -166,3 +167,36 @@ class SqlRunRepository:
             )
         )
         return [(r.at, int(r.requests_total)) for r in rows]
+
+    def compact_before(self, before: datetime) -> int:
+        newest = {
+            str(command): int(run_id)
+            for command, run_id in self._conn.execute(
+                sa.select(runs.c.command, sa.func.max(runs.c.id)).group_by(runs.c.command)
+            )
+        }
+        ended = sa.func.coalesce(runs.c.finished_at, runs.c.started_at)
+        old = self._conn.execute(
+            sa.select(runs).where(runs.c.outcome != "running", ended < before).order_by(runs.c.id)
+        )
+        gone = 0
+        for fold in fold_runs([run_from_row(r) for r in old], before, newest):
+            run = fold.into
+            self._conn.execute(
+                sa.update(runs)
+                .where(runs.c.id == run.id)
+                .values(
+                    started_at=run.started_at,
+                    finished_at=run.finished_at,
+                    outcome=run.outcome,
+                    requests=dict(run.requests),
+                    requests_total=run.requests_total,
+                    deals_written=run.deals_written,
+                    detail=run.detail,
+                )
+            )
+            for start in range(0, len(fold.drop), 500):  # bound the IN list
+                chunk = list(fold.drop[start : start + 500])
+                self._conn.execute(sa.delete(runs).where(runs.c.id.in_(chunk)))
+            gone += len(fold.drop)
+        return gone

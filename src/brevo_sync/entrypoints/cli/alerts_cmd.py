@@ -11,13 +11,13 @@ from brevo_sync.domain.rules.alerting import RULE_KINDS, STAGE_KINDS, rule_kind
 from brevo_sync.entrypoints.cli.common import (
     JsonOption,
     build_container,
-    fmt_time,
     plural,
     print_json,
     stderr,
     stdout,
 )
 from brevo_sync.entrypoints.cli.deals_cmd import limit_note, lookup_notes
+from brevo_sync.entrypoints.cli.marked import print_marked
 from brevo_sync.service.alerts import (
     HOW_ALERTS_COME,
     AlertFilter,
@@ -139,15 +139,14 @@ def register(app: typer.Typer) -> None:
             done = acknowledge_alert(container.context, alert_id)
         finally:
             container.close()
-        if as_json:
-            print_json({**line_json(done.line), "already": done.already})
-            return
-        when = fmt_time(done.line.alert.acknowledged_at)
-        head = (
-            f"Alert #{alert_id} was already acknowledged at {when}; nothing changed."
-            if done.already
-            else f"Alert #{alert_id} acknowledged at {when}."
+        print_marked(
+            line_json(done.line),
+            already=done.already,
+            subject=f"Alert #{alert_id}",
+            marked="acknowledged",
+            at=done.line.alert.acknowledged_at,
+            details=describe_line(done.line),
+            as_json=as_json,
         )
-        stdout.print("\n".join([head, *describe_line(done.line)]), markup=False)
 
     app.add_typer(alerts_app, name="alerts")

@@ -13,10 +13,10 @@ from brevo_sync.entrypoints.cli.common import (
     build_container,
     fmt_time,
     plural,
-    print_json,
     stdout,
 )
-from brevo_sync.entrypoints.cli.tables import Col, print_table
+from brevo_sync.entrypoints.cli.listing import print_listing, print_record
+from brevo_sync.entrypoints.cli.tables import Col
 from brevo_sync.errors import UsageError
 from brevo_sync.service.inbox import list_inbox, retry_inbox, show_inbox
 
@@ -80,14 +80,13 @@ def register(app: typer.Typer) -> None:
             rows, counts = list_inbox(container.context, query)
         finally:
             container.close()
-        if as_json:
-            print_json({"rows": [_row_json(r) for r in rows], "counts": counts})
-            return
-        summary = ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())) or "empty"
-        stdout.print(f"Inbox: {summary}", markup=False)
-        print_table(
-            stdout,
-            [
+        print_listing(
+            "Inbox",
+            rows,
+            counts,
+            as_json=as_json,
+            to_json=_row_json,
+            columns=[
                 Col("id", keep=True),
                 Col("state"),
                 Col("route"),
@@ -96,17 +95,14 @@ def register(app: typer.Typer) -> None:
                 Col("received"),
                 Col("what / why"),
             ],
-            [
-                [
-                    str(r.id),
-                    r.state,
-                    r.route,
-                    r.kind,
-                    str(r.attempts),
-                    fmt_time(r.received_at),
-                    _summary(r)[:100],
-                ]
-                for r in rows
+            cells=lambda r: [
+                str(r.id),
+                r.state,
+                r.route,
+                r.kind,
+                str(r.attempts),
+                fmt_time(r.received_at),
+                _summary(r)[:100],
             ],
         )
 
@@ -119,11 +115,7 @@ def register(app: typer.Typer) -> None:
             found = show_inbox(container.context, row)
         finally:
             container.close()
-        if as_json:
-            print_json(_row_json(found))
-            return
-        for name, value in _row_json(found).items():
-            stdout.print(f"{name:>16}: {value}", markup=False)
+        print_record(_row_json(found), as_json=as_json)
 
     @inbox_app.command(
         "retry", help="Process dead (or waiting) deliveries again: pending, due now."

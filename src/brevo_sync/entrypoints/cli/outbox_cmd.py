@@ -17,6 +17,7 @@ from brevo_sync.entrypoints.cli.common import (
     print_json,
     stdout,
 )
+from brevo_sync.entrypoints.cli.listing import print_listing, print_record
 from brevo_sync.entrypoints.cli.tables import Col, print_table
 from brevo_sync.errors import UsageError
 from brevo_sync.service.outbox import drop_rows, list_rows, retry_rows, show_row
@@ -67,14 +68,13 @@ def register(app: typer.Typer) -> None:
             rows, counts = list_rows(container.context, query)
         finally:
             container.close()
-        if as_json:
-            print_json({"rows": [_row_json(r) for r in rows], "counts": counts})
-            return
-        summary = ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())) or "empty"
-        stdout.print(f"Outbox: {summary}", markup=False)
-        print_table(
-            stdout,
-            [
+        print_listing(
+            "Outbox",
+            rows,
+            counts,
+            as_json=as_json,
+            to_json=_row_json,
+            columns=[
                 Col("id", keep=True),
                 Col("state"),
                 Col("kind"),
@@ -83,17 +83,14 @@ def register(app: typer.Typer) -> None:
                 Col("next / done"),
                 Col("reason"),
             ],
-            [
-                [
-                    str(r.id),
-                    r.state,
-                    r.kind,
-                    r.deal_id or f"(new: {r.deal_ref})",
-                    str(r.attempts),
-                    fmt_time(r.done_at if r.state == "done" else r.next_attempt_at),
-                    (r.last_error or "")[:80],
-                ]
-                for r in rows
+            cells=lambda r: [
+                str(r.id),
+                r.state,
+                r.kind,
+                r.deal_id or f"(new: {r.deal_ref})",
+                str(r.attempts),
+                fmt_time(r.done_at if r.state == "done" else r.next_attempt_at),
+                (r.last_error or "")[:80],
             ],
         )
 
@@ -106,11 +103,7 @@ def register(app: typer.Typer) -> None:
             found = show_row(container.context, row)
         finally:
             container.close()
-        if as_json:
-            print_json(_row_json(found))
-            return
-        for name, value in _row_json(found).items():
-            stdout.print(f"{name:>16}: {value}", markup=False)
+        print_record(_row_json(found), as_json=as_json)
 
     @outbox_app.command("retry", help="Send dead (or dropped) rows again: pending, due now.")
     def retry_command(

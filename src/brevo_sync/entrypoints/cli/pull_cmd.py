@@ -7,16 +7,8 @@ from typing import Any
 
 import typer
 
-from brevo_sync.entrypoints.cli.common import (
-    JsonOption,
-    build_container,
-    fmt_time,
-    page_progress,
-    plural,
-    print_json,
-    stdout,
-    stop_on_signals,
-)
+from brevo_sync.entrypoints.cli.common import JsonOption, fmt_time, plural
+from brevo_sync.entrypoints.cli.paged_run import run_paged
 from brevo_sync.service.pull import PullReport, pull_deals
 
 HELP = """Mirror Brevo deals (and their pipelines and attribute catalogue) into the local
@@ -76,16 +68,10 @@ def register(app: typer.Typer) -> None:
         ),
         as_json: bool = JsonOption,
     ) -> None:
-        container = build_container()
-        try:
-            with (
-                stop_on_signals(container.stop),
-                page_progress("Reading deals from Brevo", enabled=not as_json) as progress,
-            ):
-                report = pull_deals(container.context, full=full, progress=progress)
-        finally:
-            container.close()
-        if as_json:
-            print_json(report_json(report, container.context.database))
-        else:
-            stdout.print(describe(report), markup=False)
+        run_paged(
+            "Reading deals from Brevo",
+            lambda ctx, progress: pull_deals(ctx, full=full, progress=progress),
+            as_json=as_json,
+            to_json=report_json,
+            describe=describe,
+        )

@@ -7,16 +7,8 @@ from typing import Any
 
 import typer
 
-from brevo_sync.entrypoints.cli.common import (
-    JsonOption,
-    build_container,
-    fmt_time,
-    page_progress,
-    plural,
-    print_json,
-    stdout,
-    stop_on_signals,
-)
+from brevo_sync.entrypoints.cli.common import JsonOption, fmt_time, plural
+from brevo_sync.entrypoints.cli.paged_run import run_paged
 from brevo_sync.service.reconcile import reconcile
 from brevo_sync.service.reconcile_report import ReconcileReport
 
@@ -111,16 +103,10 @@ def register(app: typer.Typer) -> None:
         ),
         as_json: bool = JsonOption,
     ) -> None:
-        container = build_container()
-        try:
-            with (
-                stop_on_signals(container.stop),
-                page_progress("Walking Brevo's deals", enabled=not as_json) as progress,
-            ):
-                report = reconcile(container.context, repair=repair, progress=progress)
-        finally:
-            container.close()
-        if as_json:
-            print_json(report_json(report, container.context.database))
-        else:
-            stdout.print(describe(report), markup=False)
+        run_paged(
+            "Walking Brevo's deals",
+            lambda ctx, progress: reconcile(ctx, repair=repair, progress=progress),
+            as_json=as_json,
+            to_json=report_json,
+            describe=describe,
+        )

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from brevo_sync.domain.budget import BudgetSnapshot
+from brevo_sync.domain.jobs import BUDGET_PRIORITY
 from brevo_sync.entrypoints.cli.common import (
     JsonOption,
     build_container,
@@ -95,7 +96,11 @@ def daemon_lines(d: DaemonStatus) -> list[str]:
     b = d.budget
     source = "as Brevo reported it" if b.source == "brevo" else "under the local ceiling"
     frees = f", room again {fmt_time(b.frees_at)}" if b.remaining == 0 and b.frees_at else ""
-    spent = ", ".join(f"{job} {n}" for job, n in sorted(d.spent_by_job.items())) or "nothing"
+    # The jobs that call Brevo, in the order the budget serves them; others only if they spent.
+    rank: dict[str, int] = {job: i for i, job in enumerate(BUDGET_PRIORITY)}
+    shown = [(j, n) for j, n in d.spent_by_job.items() if n or j in rank]
+    shown.sort(key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+    spent = ", ".join(f"{job} {n}" for job, n in shown) or "nothing"
     drain = "now" if d.drain_seconds <= 0 else f"in {d.drain_seconds / 60:,.0f} min"
     fits = fmt_time(d.delete_check_at) if d.delete_check_at else "never (share 0)"
     lines = [

@@ -16,6 +16,7 @@ from brevo_sync.entrypoints.cli.common import (
     stderr,
     stdout,
 )
+from brevo_sync.entrypoints.cli.marked import print_marked
 from brevo_sync.entrypoints.cli.tables import Col, print_table
 from brevo_sync.service.tokens import add_token, list_tokens, revoke_token
 
@@ -141,16 +142,14 @@ def register(app: typer.Typer) -> None:
             done = revoke_token(container.context, ref)
         finally:
             container.close()
-        if as_json:
-            print_json({**token_json(done.token), "already": done.already})
-            return
         t = done.token
-        when = fmt_time(t.revoked_at)
-        stdout.print(
-            f"Token '{t.name}' (#{t.id}) was already revoked at {when}; nothing changed."
-            if done.already
-            else f"Token '{t.name}' (#{t.id}) revoked at {when}.",
-            markup=False,
+        print_marked(
+            token_json(t),
+            already=done.already,
+            subject=f"Token '{t.name}' (#{t.id})",
+            marked="revoked",
+            at=t.revoked_at,
+            as_json=as_json,
         )
 
     app.add_typer(tokens_app, name="tokens")

@@ -30,6 +30,7 @@ from brevo_sync.domain.jobs import JobName
 from brevo_sync.entrypoints.daemon.http import HttpThread, Wakeups
 from brevo_sync.entrypoints.daemon.metrics import JobMetrics
 from brevo_sync.entrypoints.daemon.schedule import daemon_options, look_trigger, ordered
+from brevo_sync.logs import notice_line
 from brevo_sync.service.daemon import DaemonJobs
 
 log = structlog.get_logger(__name__)
@@ -146,10 +147,10 @@ class Daemon:
             name = signal.Signals(signum).name
             received.append(name)
             if len(received) > 1:
-                os.write(2, f"brevo-sync: {name} again: stopping at once\n".encode())
+                os.write(2, notice_line(f"{name} again: stopping at once", signal=name))
                 os._exit(130)
-            os.write(2, f"brevo-sync: {name}: finishing the steps in hand ({name} again "
-                     "stops at once)\n".encode())  # fmt: skip
+            text = f"{name}: finishing the steps in hand ({name} again stops at once)"
+            os.write(2, notice_line(text, signal=name))
             stop.set()
 
         previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -9,6 +9,7 @@ slot is due at the crontab's next fire time.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from datetime import UTC, datetime, timedelta
 
@@ -36,6 +37,7 @@ def job_specs(s: Settings) -> dict[JobName, JobSpec]:
         "pull": spec("pull", s.pull_interval_seconds),
         "sweep": spec("sweep", s.sweep_interval_seconds),
         "reconcile": spec("reconcile", s.reconcile_interval_seconds, s.reconcile_cron),
+        "prune": spec("prune", s.prune_interval_seconds),
     }
 
 
@@ -49,7 +51,10 @@ def poll_policy(s: Settings) -> PollPolicy:
 
 
 def replica_name() -> str:
-    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+    """Host and pid, for people reading `job_runs`, and a random tail: containers on the
+    host's network share its hostname and, behind tini, all run as pid 7, and claims are
+    told apart by this name alone."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def daemon_options(s: Settings) -> DaemonOptions:
@@ -70,6 +75,7 @@ def daemon_options(s: Settings) -> DaemonOptions:
         reconcile_share=s.reconcile_budget_share,
         hint_debounce=timedelta(seconds=s.hint_debounce_seconds),
         inbox_max_attempts=s.inbox_max_attempts,
+        history=timedelta(days=s.history_days),
         next_fire=next_fire,
     )
 
