@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -106,3 +107,23 @@ def sandbox_rows(state: SandboxState) -> dict[str, tuple[object, ...]]:
 
 def _num(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def orders_file(tmp: Path, n: int, prefix: str, *, shop: str, amount: int = 8000) -> Path:
+    """A JSON-lines file of `n` orders (`orders import`'s input), each above the deal
+    threshold, ids `<prefix>0`, `<prefix>1`, ... of `shop`, a customer each."""
+    path = tmp / f"{prefix}-orders.jsonl"
+    rows = [
+        {
+            "id": f"{prefix}{i}",
+            "created_at": "2026-11-20T10:00:00Z",
+            "amount": amount + i,
+            "currency": "EUR",
+            "customer": {"email": f"{prefix.lower()}{i}@example.com", "name": f"Buyer {i}"},
+            "items": [],
+            "shop": shop,
+        }
+        for i in range(n)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from brevo_sync.sandbox import SandboxServer
-from tests.e2e.conftest import Cli, mirror_rows, sandbox_rows
+from tests.e2e.conftest import Cli, mirror_rows, orders_file, sandbox_rows
 from tests.e2e.process_support import (
     db_path,
     mirrored,
@@ -68,28 +68,6 @@ def test_sigterm_mid_pull_exits_0_in_time_and_the_next_run_resumes(
     assert mirror_rows(cli.database_url) == sandbox_rows(sandbox.state)
 
 
-def _orders(tmp: Path, n: int) -> Path:
-    path = tmp / "orders.jsonl"
-    path.write_text(
-        "".join(
-            json.dumps(
-                {
-                    "id": f"D{i}",
-                    "created_at": "2026-11-20T10:00:00Z",
-                    "amount": 7000 + i,
-                    "currency": "EUR",
-                    "customer": {"email": f"d{i}@example.com", "name": f"Daemon {i}"},
-                    "items": [],
-                    "shop": "daemon",
-                }
-            )
-            + "\n"
-            for i in range(n)
-        )
-    )
-    return path
-
-
 def _refs(sandbox: SandboxServer) -> Counter[str]:
     return Counter(
         str(d["attributes"]["brevo_sync_ref"])
@@ -103,7 +81,12 @@ def test_sigterm_mid_push_exits_0_in_time_and_every_row_is_sent_once(
 ) -> None:
     cli.env["BREVO_SYNC_IMPORT_THRESHOLD"] = "1000"  # one request per deal: a long push
     assert cli("run", "--once").returncode == 0
-    assert cli("orders", "import", str(_orders(tmp_path, 12))).returncode == 0
+    assert (
+        cli(
+            "orders", "import", str(orders_file(tmp_path, 12, "D", shop="daemon", amount=7000))
+        ).returncode
+        == 0
+    )
     sandbox.state.faults.delay(0.3, path_prefix="/crm/deals", method="POST")
     proc = cli.start("run", "--no-http")
     wait_for(lambda: sum(_refs(sandbox).values()) >= 3)

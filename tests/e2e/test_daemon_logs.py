@@ -11,28 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Cli
+from tests.e2e.conftest import Cli, orders_file
 from tests.e2e.process_support import mirrored, stop_and_time, wait_for
 from tests.e2e.test_cli_orders import _rules
 
 pytestmark = pytest.mark.slow
-
-
-def _orders(tmp_path: Path, n: int) -> Path:
-    path = tmp_path / "orders.jsonl"
-    rows = [
-        {
-            "id": f"L{i}",
-            "created_at": "2026-11-20T10:00:00Z",
-            "amount": 9000 + i,
-            "currency": "EUR",
-            "customer": {"email": f"l{i}@example.com", "name": f"Logs {i}"},
-            "items": [],
-        }
-        for i in range(n)
-    ]
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
 
 
 def _lines(stderr: str) -> list[dict[str, Any]]:
@@ -43,7 +26,12 @@ def test_json_logs_carry_job_run_deal_and_request_counts(cli: Cli, tmp_path: Pat
     cli.env["BREVO_SYNC_RULES"] = str(_rules(tmp_path))
     cli.env["BREVO_SYNC_LOG_FORMAT"] = "json"
     assert cli("pull").returncode == 0
-    assert cli("orders", "import", str(_orders(tmp_path, 3))).returncode == 0
+    assert (
+        cli(
+            "orders", "import", str(orders_file(tmp_path, 3, "L", shop="logs", amount=9000))
+        ).returncode
+        == 0
+    )
     done = cli("run", "--once")
     assert done.returncode == 0, done.stderr
     lines = _lines(done.stderr)

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from brevo_sync.entrypoints.web.signatures import base64_signature
 from brevo_sync.sandbox import SandboxServer, SandboxState
-from tests.e2e.conftest import Cli, base_env, mirror_rows, sandbox_rows
+from tests.e2e.conftest import Cli, base_env, mirror_rows, orders_file, sandbox_rows
 from tests.e2e.test_cli_orders import _rules
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -62,24 +62,6 @@ def pg_database(postgres_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def _orders(tmp: Path, n: int, prefix: str) -> Path:
-    path = tmp / f"{prefix}.jsonl"
-    rows = [
-        {
-            "id": f"{prefix}{i}",
-            "created_at": "2026-11-20T10:00:00Z",
-            "amount": 8000 + i,
-            "currency": "EUR",
-            "customer": {"email": f"{prefix}{i}@example.com", "name": f"Replica {i}"},
-            "items": [],
-            "shop": "replicas",
-        }
-        for i in range(n)
-    ]
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
 
 
 def _refs(state: SandboxState) -> Counter[str]:
@@ -216,7 +198,10 @@ def test_three_replicas_one_killed_every_run_row_and_event_once_mirror_exact(
         cli = Cli(env=env, cwd=tmp_path)
         assert cli("db", "upgrade").returncode == 0
         assert cli("run", "--once").returncode == 0  # the first full read
-        assert cli("orders", "import", str(_orders(tmp_path, 24, "R"))).returncode == 0
+        assert (
+            cli("orders", "import", str(orders_file(tmp_path, 24, "R", shop="replicas"))).returncode
+            == 0
+        )
         state.faults.delay(0.15, path_prefix="/crm/deals", method="POST")
         stop_edits = threading.Event()
         editor = _editing(state, stop_edits)
@@ -311,7 +296,10 @@ def test_a_small_budget_sends_changes_first_and_defers_delete_detection(
         )
         cli = Cli(env=env, cwd=tmp_path)
         assert cli("run", "--once").returncode == 0
-        assert cli("orders", "import", str(_orders(tmp_path, 12, "B"))).returncode == 0
+        assert (
+            cli("orders", "import", str(orders_file(tmp_path, 12, "B", shop="replicas"))).returncode
+            == 0
+        )
         state.ratelimit.configure("crm", 8, 4.0)  # 8 requests per 4-second window
         cli.env["BREVO_SYNC_RECONCILE_INTERVAL_SECONDS"] = "1"
         proc = cli.start("run", "--no-http")

@@ -19,7 +19,7 @@ from brevo_sync.sandbox import SandboxServer, SandboxState
 from brevo_sync.sandbox.faults import FaultRule
 from brevo_sync.sandbox.loyalty import LOYALTY_BALANCE_DEFINITION_ID, LOYALTY_PROGRAM_ID
 from brevo_sync.service.deal_changes import advance_deal, assign_deal
-from tests.e2e.conftest import Cli, base_env
+from tests.e2e.conftest import Cli, base_env, orders_file
 
 KILLS = 30
 ONE_SHOT_RULES = 13  # in `_faults`
@@ -100,24 +100,6 @@ def _settings(cli: Cli) -> dict[str, str]:
     return out
 
 
-def _orders(tmp: Path, n: int) -> Path:
-    path = tmp / "orders.jsonl"
-    lines = [
-        {
-            "id": f"R{i}",
-            "created_at": "2026-11-20T10:00:00Z",
-            "amount": 6000 + i,
-            "currency": "EUR",
-            "customer": {"email": f"buyer{i}@example.com", "name": f"Buyer {i}", "b2b": False},
-            "items": [],
-            "shop": "reliability",
-        }
-        for i in range(n)
-    ]
-    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
-    return path
-
-
 def test_push_killed_30_times_still_sends_everything_exactly_once(tmp_path: Path) -> None:
     state = SandboxState.seeded(seed=23, deals=160)
     with SandboxServer(state) as sandbox:
@@ -134,7 +116,9 @@ def test_push_killed_30_times_still_sends_everything_exactly_once(tmp_path: Path
         cli = Cli(env=env, cwd=tmp_path)
         assert cli("pull").returncode == 0
         deals = _advance_many(cli, state, 8)
-        imported = cli("orders", "import", str(_orders(tmp_path, 6)))
+        imported = cli(
+            "orders", "import", str(orders_file(tmp_path, 6, "R", shop="reliability", amount=6000))
+        )
         has_orders = imported.returncode == 0
         queued = json.loads(cli("outbox", "list", "--json", "--limit", "0").stdout)["counts"]
         assert queued["pending"] >= 8 * 3 * 2
