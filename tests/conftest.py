@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.engine import Engine
 
 from brevo_sync.adapters.store.engine import create_mirror_engine
@@ -35,6 +36,14 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # a `.env` or default database of the checkout is not read
+
+
+@pytest.fixture(autouse=True)
+def _fresh_logging() -> Iterator[None]:
+    """Each test starts from structlog's defaults: a test (or an app it builds) that
+    configures logging at INFO must not hide the debug events a later test captures."""
+    yield
+    structlog.reset_defaults()
 
 
 def _postgres_reachable() -> str | None:
