@@ -32,7 +32,9 @@ def send_loyalty(ctx: ServiceContext, gateway: BrevoGateway, row: OutboxRow, out
     contact = int(row.payload["contact_id"])
     with ctx.uow() as uow:
         entry = uow.outbox.ledger(row.key)
-        enrolled = uow.outbox.enrolled(str(contact))
+        # Only a credit still to begin needs to know: a begun or completed one asks nothing.
+        to_begin = entry is None or entry.transaction_id is None
+        enrolled = to_begin and uow.outbox.enrolled(str(contact))
     if entry is not None and entry.state == "completed":
         mark_done(ctx, [row], out, result_id=entry.transaction_id)
         return

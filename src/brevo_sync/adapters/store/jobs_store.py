@@ -155,7 +155,9 @@ class SqlJobRepository:
     def prune_runs(self, before: datetime) -> int:
         ended = sa.func.coalesce(job_runs.c.finished_at, job_runs.c.started_at)
         result = self._conn.execute(
-            sa.delete(job_runs).where(ended < before),
+            # started_at < before follows from ended < before; said too, it lets the
+            # started_at index find the rows instead of a scan of the whole run log.
+            sa.delete(job_runs).where(job_runs.c.started_at < before, ended < before),
             execution_options={"preserve_rowcount": True},
         )
         return max(int(result.rowcount), 0)
